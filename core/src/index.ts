@@ -1,0 +1,5 @@
+export * from './docs/index.js';
+export * from './entry.js';
+export * from './errors.js';
+export * from './groups.js';
+export * from './provider.js';
