@@ -73,6 +73,14 @@ export const ERROR_CODES = {
     summary: "the account options do not fit the provider's schema",
   },
 
+  // The device's disk.
+  DISK_FULL: {
+    exitCode: 1,
+    httpStatus: 507,
+    summary: 'the backup disk has less free space than --min-free (or none at all)',
+  },
+  DISK_IO: { exitCode: 1, httpStatus: 500, summary: 'the backup disk refused a read, write or rename' },
+
   // Internal invariants: a bug if seen.
   INTERNAL: { exitCode: 70, httpStatus: 500, summary: 'an invariant broke inside Ferry; please report it' },
 } as const satisfies Record<string, { exitCode: number; httpStatus: number; summary: string }>;
