@@ -81,6 +81,15 @@ export const ERROR_CODES = {
   },
   DISK_IO: { exitCode: 1, httpStatus: 500, summary: 'the backup disk refused a read, write or rename' },
 
+  // The relay's own API (its logins, not a provider's).
+  UNAUTHORIZED: {
+    exitCode: 1,
+    httpStatus: 401,
+    summary: 'no valid relay login: wrong password, unknown or revoked token',
+  },
+  FORBIDDEN: { exitCode: 1, httpStatus: 403, summary: 'the relay login is valid but may not do this' },
+  CONFLICT: { exitCode: 1, httpStatus: 409, summary: 'the name is taken or the thing is still in use' },
+
   // Internal invariants: a bug if seen.
   INTERNAL: { exitCode: 70, httpStatus: 500, summary: 'an invariant broke inside Ferry; please report it' },
 } as const satisfies Record<string, { exitCode: number; httpStatus: number; summary: string }>;
