@@ -22,6 +22,10 @@ export interface CrawlState {
   nextCrawl?: number;
   /** `FERRY_<CODE>: message` of the last failed crawl, cleared by the next good one. */
   lastError?: string;
+  /** When that failed crawl stopped (ms since the epoch); cleared with lastError. */
+  lastErrorAt?: number;
+  /** What the last completed crawl found, compared with the catalog before it. */
+  lastChanges?: { added: number; changed: number; updated: number; removed: number; unchanged: number };
   running: boolean;
 }
 
