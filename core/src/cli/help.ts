@@ -1,0 +1,93 @@
+import type { CommandSpec, FlagSpec } from './spec.js';
+import { envNameOf, valueNameOf } from './spec.js';
+
+/** `ferry device --relay URL --disk DIR [--name NAME] ...`: required flags first, as typed. */
+export function formatUsage(command: CommandSpec): string {
+  const parts = [`ferry ${command.name}`];
+  for (const p of command.positionals) parts.push(p.name);
+  for (const flag of command.flags) {
+    const text = flagWithValue(flag);
+    parts.push(flag.required ? text : `[${text}]`);
+  }
+  return parts.join(' ');
+}
+
+/** What `ferry <command> --help` prints. */
+export function formatHelp(command: CommandSpec): string {
+  const lines = [`ferry ${command.name}: ${command.summary}`, '', `Usage: ${formatUsage(command)}`];
+  if (command.description) lines.push('', command.description);
+
+  if (command.positionals.length > 0) {
+    lines.push('', 'Arguments:');
+    lines.push(...table(command.positionals.map((p) => [p.name, p.help])));
+  }
+  lines.push('', 'Flags (each also read from its environment variable):');
+  lines.push(
+    ...table([
+      ...command.flags.map((f) => [flagWithValue(f), describeFlag(f), envNameOf(f)]),
+      ['-h, --help', 'show this help', ''],
+    ]),
+  );
+  if (command.secrets && command.secrets.length > 0) {
+    lines.push('', 'Secrets (never flags, so they stay out of shell history and process lists):');
+    lines.push(
+      ...table(command.secrets.map((s) => [s.env, s.fromStdin ? `${s.help}; else read from stdin` : s.help])),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** What `ferry --help` prints: every command, one line each. */
+export function formatTopHelp(commands: readonly CommandSpec[], version: string): string {
+  const lines = [
+    `ferry ${version}: back up many cloud-storage accounts onto one sometimes-online disk`,
+    '',
+    'Usage: ferry <command> [flags]',
+    '',
+    'Commands:',
+    ...table(commands.map((c) => [`${c.name}${c.positionals.map((p) => ` ${p.name}`).join('')}`, c.summary])),
+    '',
+    'Every flag can also be set by its FERRY_* environment variable; a flag on the command line wins.',
+    "ferry <command> --help shows a command's flags; ferry --version prints the version.",
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** What `ferry container --help` prints: the subcommands of one group word. */
+export function formatGroupHelp(group: string, commands: readonly CommandSpec[]): string {
+  const members = commands.filter((c) => c.name.startsWith(`${group} `));
+  const lines = [
+    `Usage: ferry ${group} <${members.map((c) => c.name.slice(group.length + 1)).join('|')}> ...`,
+    '',
+    ...table(members.map((c) => [c.name, c.summary])),
+    '',
+    `ferry ${group} <subcommand> --help shows its flags.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function flagWithValue(flag: FlagSpec): string {
+  const value = valueNameOf(flag);
+  const text = value === '' ? `--${flag.name}` : `--${flag.name} ${value}`;
+  return flag.type === 'list' ? `${text} ...` : text;
+}
+
+function describeFlag(flag: FlagSpec): string {
+  const notes: string[] = [];
+  if (flag.required) notes.push('required');
+  if (flag.default !== undefined) notes.push(`default ${flag.default}`);
+  return notes.length === 0 ? flag.help : `${flag.help} (${notes.join(', ')})`;
+}
+
+/** Left-aligned columns, two spaces apart, indented by two. */
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    `  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd(),
+  );
+}
