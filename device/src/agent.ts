@@ -1,0 +1,232 @@
+import { cpus } from 'node:os';
+import { deviceDocName, FerryError, type Provider, type ProviderOptions } from '@ferry/core';
+import type { DiskIO } from './disk-io.js';
+import type { Ledger } from './ledger.js';
+import type { SyncedReplica } from './replica.js';
+import { Reporter } from './reporter.js';
+import { Slots, sleep } from './slots.js';
+import { SpaceGate } from './space-gate.js';
+import { ContainerWorker, type PathMapper } from './worker.js';
+
+/** One container bound to this device, with what it takes to read the cloud directly. */
+export interface DeviceContainer {
+  name: string;
+  folder: string;
+  provider: string;
+  options: ProviderOptions;
+}
+
+export type Parallel = number | 'serial';
+
+export interface AgentTiming {
+  /** Inactive: how often to look at the free space again. */
+  recheckMs?: number;
+  /** Active: how often to look at the free space while working. */
+  activeCheckMs?: number;
+  /** How often the list of bound containers is asked again. */
+  refreshMs?: number;
+  /** How often docs edited offline are offered to the relay again. */
+  pushMs?: number;
+  idleRecheckMs?: number;
+  retryBaseMs?: number;
+  setAsideMs?: number;
+  statusIntervalMs?: number;
+}
+
+export interface AgentOptions {
+  device: string;
+  diskRoot: string;
+  disk: DiskIO;
+  replica: SyncedReplica;
+  ledger: Ledger;
+  minFreeBytes: number;
+  parallel: Parallel;
+  /** The containers bound to this device (from the relay, or its copy on the disk when offline). */
+  containers: () => Promise<DeviceContainer[]>;
+  createProvider: (name: string, options: ProviderOptions) => Provider;
+  pathMapper: (container: string) => PathMapper;
+  clock?: () => number;
+  log?: (line: string) => void;
+  timing?: AgentTiming;
+}
+
+interface Running {
+  key: string;
+  worker: ContainerWorker;
+  provider: Provider;
+  stop: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The device loop of DESIGN.md: one worker per bound container sharing the `--parallel` file
+ * slots and the free-space gate; the container list is refreshed so a container bound or unbound
+ * on the relay starts or stops here without a restart.
+ */
+export class DeviceAgent {
+  readonly reporter: Reporter;
+  private readonly space: SpaceGate;
+  private readonly slots: Slots;
+  private readonly running = new Map<string, Running>();
+  private readonly stop = new AbortController();
+  private loops: Promise<void>[] = [];
+  private readonly clock: () => number;
+
+  constructor(private readonly options: AgentOptions) {
+    this.clock = options.clock ?? Date.now;
+    const log = options.log ?? (() => {});
+    this.reporter = new Reporter({ clock: this.clock, log, intervalMs: options.timing?.statusIntervalMs });
+    this.space = new SpaceGate({
+      disk: options.disk,
+      diskRoot: options.diskRoot,
+      minFreeBytes: options.minFreeBytes,
+      recheckMs: options.timing?.recheckMs,
+      activeCheckMs: options.timing?.activeCheckMs,
+      reporter: this.reporter,
+    });
+    this.slots = new Slots(options.parallel === 'serial' ? 1 : options.parallel);
+  }
+
+  async start(): Promise<void> {
+    const status = await this.options.replica.open(deviceDocName(this.options.device));
+    this.reporter.attach(status);
+    this.loops.push(this.refreshLoop(), this.pushLoop());
+  }
+
+  /** Names of the containers being worked now. */
+  containers(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort(new Error('device stopping'));
+    for (const run of this.running.values()) run.stop.abort(new Error('device stopping'));
+    await Promise.allSettled([...this.loops, ...[...this.running.values()].map((run) => run.done)]);
+    for (const run of this.running.values()) await run.provider.close?.().catch(() => undefined);
+    this.running.clear();
+    this.space.close();
+    this.reporter.close();
+    await this.options.replica.closeAll();
+  }
+
+  private async refreshLoop(): Promise<void> {
+    const signal = this.stop.signal;
+    while (!signal.aborted) {
+      try {
+        await this.refresh();
+      } catch (error) {
+        this.reporter.error('device', error, 'container list');
+      }
+      if (this.options.parallel === 'serial') await this.serialRound(signal).catch(() => undefined);
+      else await sleep(this.options.timing?.refreshMs ?? 60_000, signal).catch(() => undefined);
+    }
+  }
+
+  private async pushLoop(): Promise<void> {
+    const signal = this.stop.signal;
+    while (!signal.aborted) {
+      await sleep(this.options.timing?.pushMs ?? 30_000, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      try {
+        const pushed = await this.options.replica.pushDirty();
+        if (pushed > 0) this.reporter.log(`sent ${pushed} documents edited while the relay was away`);
+      } catch (error) {
+        this.reporter.error('device', error, 'sync');
+      }
+    }
+  }
+
+  /** Starts workers for new containers, stops those no longer bound (their files stay on disk). */
+  private async refresh(): Promise<void> {
+    const wanted = await this.options.containers();
+    const keys = new Map(
+      wanted.map((c) => [c.name, `${c.name}|${c.folder}|${c.provider}|${JSON.stringify(c.options)}`]),
+    );
+    for (const [name, run] of this.running) {
+      if (keys.get(name) === run.key) continue;
+      run.stop.abort(new Error('container unbound or changed'));
+      await run.done.catch(() => undefined);
+      await run.provider.close?.().catch(() => undefined);
+      this.running.delete(name);
+      this.reporter.log(`stopped container ${name}`);
+    }
+    for (const container of wanted) {
+      if (this.running.has(container.name)) continue;
+      let provider: Provider;
+      try {
+        provider = this.options.createProvider(container.provider, container.options);
+      } catch (error) {
+        this.reporter.error(container.name, error, 'provider');
+        continue;
+      }
+      const worker = new ContainerWorker(
+        {
+          name: container.name,
+          provider,
+          folder: container.folder,
+          paths: this.options.pathMapper(container.name),
+        },
+        {
+          device: this.options.device,
+          diskRoot: this.options.diskRoot,
+          disk: this.options.disk,
+          replica: this.options.replica,
+          ledger: this.options.ledger,
+          slots: this.slots,
+          space: this.space,
+          reporter: this.reporter,
+          clock: this.clock,
+          retryBaseMs: this.options.timing?.retryBaseMs,
+          setAsideMs: this.options.timing?.setAsideMs,
+          idleRecheckMs: this.options.timing?.idleRecheckMs,
+        },
+      );
+      const stop = new AbortController();
+      const signal = AbortSignal.any([stop.signal, this.stop.signal]);
+      const done =
+        this.options.parallel === 'serial'
+          ? Promise.resolve()
+          : worker.run(signal).catch((error) => this.reporter.error(container.name, error));
+      this.running.set(container.name, { key: keys.get(container.name) ?? '', worker, provider, stop, done });
+      this.reporter.log(`working container ${container.name} (${container.provider})`);
+    }
+  }
+
+  /** `--parallel serial`: each container in turn until none has work, then wait. */
+  private async serialRound(signal: AbortSignal): Promise<void> {
+    let worked = false;
+    for (const run of [...this.running.values()]) {
+      if (signal.aborted) return;
+      const runSignal = AbortSignal.any([run.stop.signal, signal]);
+      if (await run.worker.pass(runSignal).catch(() => false)) worked = true;
+    }
+    if (!worked) {
+      const waits = [...this.running.values()].map((run) => run.worker.waitBeforeNextPass());
+      this.reporter.idle();
+      await sleep(Math.min(this.options.timing?.refreshMs ?? 60_000, ...waits), signal);
+    }
+  }
+}
+
+/**
+ * `--parallel auto`: files in flight from the CPU count and a quick disk write probe (MB/s).
+ * Downloads wait on the network far more than on the CPU, so a few per core; a slow disk (an SD
+ * card, a USB 2 stick) gets fewer so fsyncs do not queue up.
+ */
+export function autoParallel(cpuCount = cpus().length, diskMBps?: number): number {
+  const byCpu = Math.min(16, Math.max(2, cpuCount * 2));
+  if (diskMBps !== undefined && diskMBps < 20) return Math.min(byCpu, 2);
+  if (diskMBps !== undefined && diskMBps < 80) return Math.min(byCpu, 4);
+  return byCpu;
+}
+
+export function parseParallel(value: string): Parallel | 'auto' {
+  if (value === 'auto' || value === 'serial') return value;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256)
+    throw new FerryError(
+      'BAD_INPUT',
+      `--parallel must be auto, serial or a number from 1 to 256, got '${value}'`,
+    );
+  return n;
+}

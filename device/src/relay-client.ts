@@ -1,0 +1,76 @@
+import { ERROR_CODES, type ErrorCode, FerryError } from '@ferry/core';
+import type { DeviceContainer } from './agent.js';
+
+/**
+ * The few HTTP calls a device makes to its relay: bind (pairing code or a user's password, once),
+ * and the list of its containers with the credentials to read them. File bytes never go this way.
+ */
+export class RelayClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  get wsUrl(): string {
+    return this.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+  }
+
+  /** Redeems a one-time pairing code from `ferry pair`. */
+  pair(code: string, device: string): Promise<{ token: string; device: string; user: string }> {
+    return this.call('POST', '/api/devices/pair', { code, device });
+  }
+
+  /** Login on the device's own page: the password goes to the relay once and is not kept. */
+  bind(
+    user: string,
+    password: string,
+    device: string,
+  ): Promise<{ token: string; device: string; user: string }> {
+    return this.call('POST', '/api/devices/bind', { user, password, device });
+  }
+
+  async containers(): Promise<DeviceContainer[]> {
+    const body = await this.call<{ containers: DeviceContainer[] }>('GET', '/api/device/containers');
+    return body.containers;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new FerryError(
+        'TRANSIENT',
+        `the relay at ${this.baseUrl} does not answer: ${(error as Error).message}`,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      throw new FerryError(
+        'TRANSIENT',
+        `the relay answered ${response.status} with something that is not JSON`,
+      );
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; hint?: string } }).error;
+      const code = (error?.code ?? '').replace(/^FERRY_/, '');
+      throw new FerryError(
+        code in ERROR_CODES ? (code as ErrorCode) : 'TRANSIENT',
+        error?.message ?? `the relay answered ${response.status}`,
+        error?.hint,
+      );
+    }
+    return parsed as T;
+  }
+}

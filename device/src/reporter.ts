@@ -1,0 +1,156 @@
+import {
+  type CurrentFile,
+  type DeviceState,
+  type DeviceStatus,
+  isFerryError,
+  writeDeviceStatus,
+} from '@ferry/core';
+import type * as Y from 'yjs';
+
+const MAX_ERRORS = 20;
+const MAX_RENAMED = 200;
+
+export interface ReporterOptions {
+  clock: () => number;
+  /** One line per event: a log file, the terminal, or a test's array. */
+  log: (line: string) => void;
+  /** Milliseconds between two writes of the status doc (the issue asks for at most one a second). */
+  intervalMs?: number;
+}
+
+/**
+ * Collects what the device is doing and writes it to its status doc `d/<device>` at most once per
+ * interval: state, free space, files in flight with their bytes, speed, recent errors, renamed
+ * names. The relay and the panel read that doc; nothing is polled.
+ */
+export class Reporter {
+  private state: DeviceState = 'starting';
+  private freeBytes = 0;
+  private minFreeBytes = 0;
+  private readonly current = new Map<number, CurrentFile>();
+  private nextId = 0;
+  private readonly errors: string[] = [];
+  private readonly renamedNames: string[] = [];
+  private readonly seenRenames = new Set<string>();
+  private totalBytes = 0;
+  private window: { at: number; bytes: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private doc: Y.Doc | undefined;
+  private lastWrite = 0;
+
+  constructor(private readonly options: ReporterOptions) {}
+
+  /** Starts writing to the device's status doc. */
+  attach(doc: Y.Doc): void {
+    this.doc = doc;
+    this.flush();
+  }
+
+  log(line: string): void {
+    this.options.log(line);
+  }
+
+  get bytesDownloaded(): number {
+    return this.totalBytes;
+  }
+
+  space(state: 'active' | 'inactive', freeBytes: number, minFreeBytes: number): void {
+    const changed = state !== this.state;
+    this.state = state;
+    this.freeBytes = freeBytes;
+    this.minFreeBytes = minFreeBytes;
+    if (changed) {
+      this.log(
+        state === 'inactive'
+          ? `inactive: ${freeBytes} bytes free, below --min-free ${minFreeBytes}`
+          : `active: ${freeBytes} bytes free`,
+      );
+      this.flush();
+    } else this.schedule();
+  }
+
+  idle(): void {
+    if (this.state === 'active') this.state = 'idle';
+    this.schedule();
+  }
+
+  /** Returns the function that ends the file's line in the status. */
+  fileStarted(container: string, path: string, size: number): () => void {
+    const id = this.nextId++;
+    if (this.state === 'idle' || this.state === 'starting') this.state = 'active';
+    this.current.set(id, { container, path, size, bytes: 0 });
+    this.schedule();
+    return () => {
+      this.current.delete(id);
+      this.schedule();
+    };
+  }
+
+  bytes(count: number): void {
+    this.totalBytes += count;
+    this.schedule();
+  }
+
+  error(container: string, error: unknown, what?: string): void {
+    const text = isFerryError(error) ? `${error.id}: ${error.message}` : `FERRY_INTERNAL: ${String(error)}`;
+    const line = `${container}${what ? ` ${what}` : ''}: ${text}`;
+    this.log(`error ${line}`);
+    this.errors.push(line);
+    if (this.errors.length > MAX_ERRORS) this.errors.shift();
+    this.schedule();
+  }
+
+  renamed(container: string, cloudPath: string, diskPath: string): void {
+    const line = `${container}/${cloudPath} -> ${container}/${diskPath}`;
+    if (this.seenRenames.has(line)) return;
+    this.seenRenames.add(line);
+    this.log(`renamed ${line}`);
+    if (this.renamedNames.length < MAX_RENAMED) this.renamedNames.push(line);
+    this.schedule();
+  }
+
+  snapshot(): DeviceStatus {
+    return {
+      state: this.state,
+      freeBytes: this.freeBytes,
+      minFreeBytes: this.minFreeBytes,
+      updatedAt: this.options.clock(),
+      bytesPerSecond: this.speed(),
+      current: [...this.current.values()],
+      errors: [...this.errors],
+      renamed: [...this.renamedNames],
+    };
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flush();
+  }
+
+  private speed(): number {
+    const now = this.options.clock();
+    this.window.push({ at: now, bytes: this.totalBytes });
+    this.window = this.window.filter((sample) => now - sample.at <= 10_000);
+    const first = this.window[0];
+    if (!first || now === first.at) return 0;
+    return Math.round(((this.totalBytes - first.bytes) * 1000) / (now - first.at));
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const interval = this.options.intervalMs ?? 1000;
+    const wait = Math.max(0, this.lastWrite + interval - this.options.clock());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private flush(): void {
+    this.lastWrite = this.options.clock();
+    if (!this.doc) return;
+    writeDeviceStatus(this.doc, this.snapshot());
+  }
+}

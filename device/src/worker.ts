@@ -1,0 +1,415 @@
+import { dirname, join, relative } from 'node:path';
+import {
+  dueEntries,
+  type Entry,
+  entriesMap,
+  FerryError,
+  groupDocName,
+  indexDocName,
+  isFerryError,
+  type Provider,
+  progressDocName,
+  readGroupProgress,
+  readGroupSummaries,
+  type StoredEntry,
+  tallyGroup,
+  version,
+  writeGroupProgress,
+  writeReceipt,
+} from '@ferry/core';
+import type * as Y from 'yjs';
+import type { DiskIO } from './disk-io.js';
+import { fetchFile, hashFile, PART_SUFFIX } from './fetch-file.js';
+import { keepOldCopy, versionPath } from './keep.js';
+import type { Ledger } from './ledger.js';
+import type { Reporter } from './reporter.js';
+import { type Slots, sleep } from './slots.js';
+import type { SpaceGate } from './space-gate.js';
+
+/** The device's documents: its local replica, kept in step with the relay when it can be reached. */
+export interface Replica {
+  /** The doc from the disk, synced with the relay first when the relay answers quickly. */
+  open(name: string): Promise<Y.Doc>;
+  /** Done with it for now: edits are pushed if the relay is there, memory is released. */
+  close(name: string): Promise<void>;
+}
+
+/** Maps a cloud path of this container to its disk path (relative to the container folder). */
+export interface PathMapper {
+  map(cloudPath: string): { path: string; renamed: boolean };
+}
+
+export interface ContainerSource {
+  name: string;
+  provider: Provider;
+  /** Folder of the account that is the container root ('' = account root). */
+  folder: string;
+  paths: PathMapper;
+}
+
+export interface WorkerOptions {
+  device: string;
+  diskRoot: string;
+  disk: DiskIO;
+  replica: Replica;
+  ledger: Ledger;
+  slots: Slots;
+  space: SpaceGate;
+  reporter: Reporter;
+  clock: () => number;
+  /** Attempts per file before it is set aside; backoff doubles from retryBaseMs with jitter. */
+  attempts?: number;
+  retryBaseMs?: number;
+  /** How long a set-aside file or an account needing attention waits before the next try. */
+  setAsideMs?: number;
+  /** With nothing to do, how often to look again even without a document change. */
+  idleRecheckMs?: number;
+  random?: () => number;
+}
+
+/** Raised inside a group's work when the crawler changed the group: take the first group again. */
+class GroupChanged extends Error {}
+
+/**
+ * Works one container: always the first incomplete group, one due file per free slot, a receipt
+ * for each verified file. A change to the group under it aborts the files it touched and starts
+ * over from the first incomplete group, as the method asks.
+ */
+export class ContainerWorker {
+  private readonly setAside = new Map<string, number>();
+  private attentionUntil = 0;
+
+  constructor(
+    private readonly source: ContainerSource,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  /** Works the container until the device stops: a pass, then a wait for the crawler or a retry. */
+  async run(signal: AbortSignal): Promise<void> {
+    const index = await this.options.replica.open(indexDocName(this.source.name));
+    try {
+      while (!signal.aborted) {
+        const worked = await this.pass(signal);
+        if (!worked && !signal.aborted) await this.idle(index, this.waitBeforeNextPass(), signal);
+      }
+    } finally {
+      await this.options.replica.close(indexDocName(this.source.name));
+    }
+  }
+
+  /**
+   * Takes the first incomplete group again and again until none is left (or all that is left is
+   * set aside); true when it did any work. `--parallel serial` calls this container by container.
+   */
+  async pass(signal: AbortSignal): Promise<boolean> {
+    const { replica, reporter, device } = this.options;
+    const { name } = this.source;
+    const index = await replica.open(indexDocName(name));
+    const progress = await replica.open(progressDocName(name, device));
+    let workedAny = false;
+    try {
+      while (!signal.aborted) {
+        await this.options.space.ensure(signal);
+        if (this.attentionUntil > this.options.clock()) break;
+        const worked = await this.workFirstIncompleteGroup(index, progress, signal).catch((error) => {
+          if (signal.aborted || error instanceof GroupChanged) return true;
+          if (isFerryError(error) && error.code === 'DISK_FULL') {
+            this.options.space.reportFull();
+            return true;
+          }
+          reporter.error(name, error);
+          return false;
+        });
+        if (!worked) break;
+        workedAny = true;
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      await replica.close(indexDocName(name));
+      await replica.close(progressDocName(name, device));
+    }
+    return workedAny;
+  }
+
+  /** With nothing to do now: until the next set-aside file or account is due, or the idle recheck. */
+  waitBeforeNextPass(): number {
+    const now = this.options.clock();
+    let next = now + (this.options.idleRecheckMs ?? 60_000);
+    if (this.attentionUntil > now) next = Math.min(next, this.attentionUntil);
+    for (const until of this.setAside.values()) next = Math.min(next, until);
+    return Math.max(next - now, 10);
+  }
+
+  /** Works the first group with due files; false when every group is complete or set aside. */
+  private async workFirstIncompleteGroup(
+    index: Y.Doc,
+    progress: Y.Doc,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { replica, device } = this.options;
+    const summaries = readGroupSummaries(index);
+    const done = readGroupProgress(progress);
+    for (let group = 0; group < summaries.length; group++) {
+      const summary = summaries[group];
+      if (!summary || summary.files === 0) continue;
+      const known = done.get(group);
+      if (
+        known &&
+        known.generation >= summary.generation &&
+        known.files === summary.files &&
+        known.fetchedFiles === known.files
+      )
+        continue;
+      const name = groupDocName(this.source.name, group);
+      const doc = await replica.open(name);
+      try {
+        const worked = await this.workGroup(group, doc, progress, summary.generation, signal);
+        writeGroupProgress(progress, group, { ...tallyGroup(doc, device), generation: summary.generation });
+        if (worked) return true;
+      } finally {
+        await replica.close(name);
+      }
+    }
+    return false;
+  }
+
+  /** Fetches the group's due files; false when none was due (all done or set aside). */
+  private async workGroup(
+    group: number,
+    doc: Y.Doc,
+    progress: Y.Doc,
+    generation: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { device, slots, clock } = this.options;
+    const due = dueNow(doc, device, this.setAside, clock());
+    if (due.length === 0) return false;
+
+    const groupWork = new AbortController();
+    const stop = () => groupWork.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    const inFlight = new Map<string, AbortController>();
+    let changed = false;
+    const onChange = (event: Y.YMapEvent<StoredEntry>) => {
+      for (const path of event.keysChanged) {
+        changed = true;
+        inFlight.get(path)?.abort(new GroupChanged(`'${path}' changed in the catalog`));
+      }
+    };
+    const entries = entriesMap(doc);
+    entries.observe(onChange);
+    let lastProgress = 0;
+    try {
+      const tasks: Promise<void>[] = [];
+      for (const entry of due) {
+        if (changed || groupWork.signal.aborted || !this.options.space.ok) break;
+        const release = await slots.take(groupWork.signal);
+        if (changed || !this.options.space.ok) {
+          release();
+          break;
+        }
+        const fileWork = new AbortController();
+        const outer = AbortSignal.any([groupWork.signal, this.options.space.signal]);
+        const onStop = () => fileWork.abort(outer.reason);
+        outer.addEventListener('abort', onStop, { once: true });
+        inFlight.set(entry.path, fileWork);
+        tasks.push(
+          this.fetchEntry(entry, doc, fileWork.signal)
+            .catch((error) => this.onFileError(entry, error, fileWork.signal))
+            .finally(() => {
+              outer.removeEventListener('abort', onStop);
+              inFlight.delete(entry.path);
+              release();
+              if (clock() - lastProgress >= 1000) {
+                lastProgress = clock();
+                writeGroupProgress(progress, group, { ...tallyGroup(doc, device), generation });
+              }
+            }),
+        );
+      }
+      await Promise.all(tasks);
+    } finally {
+      entries.unobserve(onChange);
+      signal.removeEventListener('abort', stop);
+    }
+    if (changed) throw new GroupChanged(`group ${group} of ${this.source.name} changed`);
+    return true;
+  }
+
+  private async fetchEntry(entry: Entry, doc: Y.Doc, signal: AbortSignal): Promise<void> {
+    const { diskRoot, disk, ledger, reporter, device } = this.options;
+    const want = version(entry);
+    const mapped = this.source.paths.map(entry.path);
+    if (mapped.renamed) reporter.renamed(this.source.name, entry.path, mapped.path);
+    const finalPath = join(diskRoot, this.source.name, mapped.path);
+    if (!isInside(join(diskRoot, this.source.name), finalPath))
+      throw new FerryError('UNSAFE_PATH', `'${entry.path}' maps outside the container folder`);
+
+    if (entry.isDir) {
+      await disk.mkdir(finalPath);
+      writeReceipt(doc, device, entry.path, want);
+      return;
+    }
+
+    const attempts = this.options.attempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      let resume = (await ledger.partVersion(finalPath)) === want;
+      if (!resume) resume = await this.copyFromDisk(want, entry, finalPath);
+      await ledger.startPart(finalPath, want);
+      const done = reporter.fileStarted(this.source.name, entry.path, entry.size);
+      try {
+        await fetchFile({
+          provider: this.source.provider,
+          sourcePath: joinCloud(this.source.folder, entry.path),
+          entry,
+          finalPath,
+          resume,
+          disk,
+          signal,
+          onBytes: (bytes) => reporter.bytes(bytes),
+          beforeReplace: async (path) => {
+            if (await sameContent(disk, path, entry)) return;
+            const target = versionPath(diskRoot, this.source.name, mapped.path, this.options.clock());
+            await keepOldCopy(disk, path, target);
+            reporter.log(
+              `kept the old copy of ${this.source.name}/${entry.path} as ${relative(diskRoot, target)}`,
+            );
+          },
+        });
+        await ledger.endPart(finalPath);
+        await ledger.remember(want, finalPath);
+        writeReceipt(doc, device, entry.path, want);
+        this.setAside.delete(entry.path);
+        return;
+      } catch (caught) {
+        if (signal.aborted) throw signal.reason ?? caught;
+        const error = fromDiskError(caught);
+        const wait = this.retryDelay(error, attempt);
+        if (wait === undefined || attempt >= attempts) throw error;
+        reporter.log(
+          `retrying ${this.source.name}/${entry.path} in ${Math.round(wait)} ms: ${describe(error)}`,
+        );
+        await sleep(wait, signal);
+      } finally {
+        done();
+      }
+    }
+  }
+
+  /**
+   * Cross-account dedup: the same content (same provider hash) already verified somewhere on the
+   * disk is copied (shared blocks where the file system can) instead of downloaded; the copy is
+   * still verified by the normal path, which hashes the part before the rename.
+   */
+  private async copyFromDisk(want: string, entry: Entry, finalPath: string): Promise<boolean> {
+    const { ledger, disk } = this.options;
+    const holder = await ledger.holderOf(want);
+    if (holder === undefined || holder === finalPath) return false;
+    const stat = await disk.stat(holder);
+    if (!stat?.isFile() || stat.size !== entry.size) return false;
+    await disk.mkdir(dirname(finalPath));
+    await disk.copy(holder, finalPath + PART_SUFFIX);
+    this.options.reporter.log(`copied ${entry.path} from ${holder} (same ${entry.hashType} hash)`);
+    return true;
+  }
+
+  /** Milliseconds before the next attempt, or undefined when trying again cannot help. */
+  private retryDelay(error: unknown, attempt: number): number | undefined {
+    if (!isFerryError(error)) return undefined;
+    const base = this.options.retryBaseMs ?? 500;
+    const jitter = 0.5 + (this.options.random ?? Math.random)() / 2;
+    switch (error.code) {
+      case 'RATE_LIMITED':
+        return Math.max((error as { retryAfterMs?: number }).retryAfterMs ?? base, base / 10);
+      case 'TRANSIENT':
+      case 'TRUNCATED':
+      case 'HASH_MISMATCH':
+        return base * 2 ** (attempt - 1) * jitter;
+      default:
+        return undefined;
+    }
+  }
+
+  private onFileError(entry: Entry, error: unknown, signal: AbortSignal): void {
+    if (signal.aborted) return; // dropped on purpose: the group changed or the device stops
+    const { reporter, clock } = this.options;
+    if (isFerryError(error) && error.code === 'AUTH') {
+      // The account needs a user: stop hammering it, show it, look again later.
+      this.attentionUntil = clock() + (this.options.setAsideMs ?? 300_000);
+      reporter.error(this.source.name, error, 'account needs attention');
+      return;
+    }
+    if (isFerryError(error) && error.code === 'DISK_FULL') {
+      this.options.space.reportFull();
+      return;
+    }
+    this.setAside.set(entry.path, clock() + (this.options.setAsideMs ?? 300_000));
+    reporter.error(this.source.name, error, entry.path);
+  }
+
+  /** Waits for the crawler to change the container (index doc) or for the timeout. */
+  idle(index: Y.Doc, ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        index.off('update', finish);
+        signal.removeEventListener('abort', finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      index.on('update', finish);
+      signal.addEventListener('abort', finish, { once: true });
+    });
+  }
+}
+
+function dueNow(doc: Y.Doc, device: string, setAside: Map<string, number>, now: number): Entry[] {
+  const out: Entry[] = [];
+  for (const entry of dueEntries(doc, device)) {
+    const until = setAside.get(entry.path);
+    if (until === undefined || until <= now) out.push(entry);
+  }
+  // Folders first, so files land in existing folders and empty folders exist early.
+  return out.sort((a, b) => Number(b.isDir) - Number(a.isDir));
+}
+
+/**
+ * Whether the file already under the final name is the content being written (a crash between the
+ * rename and the receipt): then there is no old version to keep.
+ */
+async function sameContent(disk: DiskIO, path: string, entry: Entry): Promise<boolean> {
+  const stat = await disk.stat(path);
+  if (stat?.isFile() !== true || stat.size !== entry.size || Math.trunc(stat.mtimeMs) !== entry.mtime)
+    return false;
+  if (entry.hash === undefined || entry.hashType === undefined) return true;
+  const hash = await hashFile(disk, path, entry.hashType, entry.size);
+  return hash === undefined || hash === entry.hash;
+}
+
+function joinCloud(folder: string, path: string): string {
+  const base = folder.replace(/^\/+|\/+$/g, '');
+  return base === '' ? path : `${base}/${path}`;
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/');
+}
+
+/** Node's errno errors from the disk become typed errors; provider errors pass through. */
+function fromDiskError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (isFerryError(error) || typeof code !== 'string') return error;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new FerryError('DISK_FULL', `the disk is full: ${(error as Error).message}`);
+  return new FerryError(
+    'DISK_IO',
+    `the disk refused: ${(error as Error).message}`,
+    'check the disk and its mount',
+  );
+}
+
+function describe(error: unknown): string {
+  return isFerryError(error) ? `${error.id}: ${error.message}` : String(error);
+}
