@@ -14,8 +14,12 @@ export interface UserRecord {
 export interface DeviceRecord {
   name: string;
   user: string;
-  /** sha256 of the device token (`fd_...`), hex; the token itself is never stored. */
-  tokenHash: string;
+  /**
+   * sha256 of the device token (`fd_...`), hex; the token itself is never stored. Absent once the
+   * device was unbound while containers still name it: the name stays reserved for its user, who
+   * can pair a new device under it.
+   */
+  tokenHash?: string;
   createdAt: number;
   lastSeen?: number;
 }
