@@ -91,3 +91,17 @@ function table(rows: readonly (readonly string[])[]): string[] {
     `  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd(),
   );
 }
+
+/**
+ * The one stderr line for an expected failure: `ferry: <message> (FERRY_<CODE>); <hint>`.
+ * Newlines are folded so a message can never spill onto a second line.
+ */
+export function formatErrorLine(error: {
+  readonly message: string;
+  readonly hint?: string;
+  readonly id: string;
+}): string {
+  const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const hint = error.hint === undefined ? '' : `; ${oneLine(error.hint)}`;
+  return `ferry: ${oneLine(error.message)} (${error.id})${hint}`;
+}
