@@ -1,0 +1,26 @@
+import { FerryError } from '../errors.js';
+import type { Provider, ProviderFactory } from '../provider.js';
+import { checkProviderOptions } from '../provider-options.js';
+import { memoryProviderFactory } from './memory/index.js';
+
+export * from './memory/index.js';
+export { checkReadRange, joinProviderPath, providerPathSegments } from './provider-path.js';
+
+/** Every provider built into Ferry. A new provider: a folder under providers/, one line here. */
+export const providerFactories: readonly ProviderFactory[] = [memoryProviderFactory];
+
+export function getProviderFactory(name: string): ProviderFactory {
+  const factory = providerFactories.find((candidate) => candidate.name === name);
+  if (factory === undefined)
+    throw new FerryError(
+      'UNKNOWN_PROVIDER',
+      `no provider named '${name}' (known: ${providerFactories.map((known) => known.name).join(', ')})`,
+    );
+  return factory;
+}
+
+/** Checks the raw account options against the provider's schema, then creates the provider. */
+export function createProvider(name: string, rawOptions: Record<string, unknown>): Provider {
+  const factory = getProviderFactory(name);
+  return factory.create(checkProviderOptions(factory, rawOptions));
+}
