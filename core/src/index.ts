@@ -1,5 +1,7 @@
+export * from './cli/index.js';
 export * from './docs/index.js';
 export * from './entry.js';
 export * from './errors.js';
 export * from './groups.js';
 export * from './provider.js';
+export * from './provider-options.js';

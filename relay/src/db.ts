@@ -44,6 +44,10 @@ export class Table<V> {
   async values(): Promise<V[]> {
     return this.sub.values().all();
   }
+  /** Values whose key starts with `prefix` (a key range, not a scan of the table). */
+  async valuesWithPrefix(prefix: string): Promise<V[]> {
+    return this.sub.values({ gte: prefix, lt: `${prefix}\uffff` }).all();
+  }
   async entries(): Promise<[string, V][]> {
     return this.sub.iterator().all();
   }

@@ -292,18 +292,17 @@ export class Auth {
   }
 
   /**
-   * Unbinds a device: its token stops working at once. The record is deleted unless containers
-   * still name the device; then it stays, tokenless, so the name cannot be taken by another user
-   * and a replacement can be paired under it.
+   * Unbinds a device: its token stops working at once. The record stays, tokenless: the name and
+   * its documents (`d/<device>`, progress docs) stay this user's, so no other user can take the
+   * name over and read them, and a replacement can be paired under the same name.
    */
-  removeDevice(user: string, name: string, stillUsed: () => Promise<boolean>): Promise<void> {
+  removeDevice(user: string, name: string): Promise<void> {
     return this.serial(async () => {
       const device = await this.getDevice(user, name);
-      if (device.tokenHash !== undefined) await this.tables.deviceTokens.del(device.tokenHash);
-      if (await stillUsed()) {
-        const { tokenHash: _revoked, ...rest } = device;
-        await this.tables.devices.put(name, rest);
-      } else await this.tables.devices.del(name);
+      if (device.tokenHash === undefined) return;
+      await this.tables.deviceTokens.del(device.tokenHash);
+      const { tokenHash: _revoked, ...unbound } = device;
+      await this.tables.devices.put(name, unbound);
     });
   }
 }

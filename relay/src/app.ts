@@ -1,0 +1,115 @@
+import { DEFAULT_GROUP_SIZE, type ProviderFactory } from '@ferry/core';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Auth, type AuthLimits } from './auth/auth.js';
+import type { ScryptParams } from './auth/passwords.js';
+import { apiTables, type RelayDb, Table } from './db.js';
+import { accountRoutes } from './routes/accounts.js';
+import { containerRoutes } from './routes/containers.js';
+import {
+  type CrawlerPort,
+  type DocReader,
+  type ProviderRegistry,
+  type RemovedContainer,
+  type RouteContext,
+  registryOf,
+} from './routes/context.js';
+import { deviceRoutes } from './routes/devices.js';
+import { installErrorHandling } from './routes/errors.js';
+import { sessionRoutes } from './routes/session.js';
+import { statusRoutes } from './routes/status.js';
+
+export const DEFAULT_CRAWL_INTERVAL_MS = 24 * 3600 * 1000;
+
+export interface LogOptions {
+  level?: string;
+  /** Where pino writes (default stdout); tests pass a stream to read the lines. */
+  stream?: { write(line: string): unknown };
+}
+
+export interface BuildAppOptions {
+  db: RelayDb;
+  docStore: DocReader;
+  crawler?: CrawlerPort;
+  /** false (the default) for silence; the relay's pino settings always redact secrets. */
+  logger?: false | LogOptions;
+  clock?: () => number;
+  /** 32 bytes for AES-256-GCM (secrets.ts loadSecretKey). */
+  secretKey: Buffer;
+  providers: ProviderRegistry | readonly ProviderFactory[];
+  defaults?: { groupSize?: number; crawlIntervalMs?: number };
+  accountCheckTimeoutMs?: number;
+  /** Test speed: cheaper scrypt parameters. Production keeps the default. */
+  scrypt?: ScryptParams;
+  authLimits?: AuthLimits;
+  isOnline?: (device: string) => boolean;
+  /** Registers the websocket sync endpoint (R-sync's syncRoutes), given the app's authenticate. */
+  sync?: (app: FastifyInstance, auth: Auth) => Promise<void>;
+}
+
+/** Paths and headers that may carry a secret: pino replaces them by [Redacted]. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.options',
+  '*.secret',
+];
+
+/** Drops the query string's token (the websocket sends its token there). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[Redacted]');
+}
+
+function loggerConfig(options: LogOptions) {
+  return {
+    level: options.level ?? 'info',
+    ...(options.stream ? { stream: options.stream } : {}),
+    redact: { paths: REDACT, censor: '[Redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.ip ?? req.socket?.remoteAddress,
+      }),
+    },
+  };
+}
+
+/** The relay's HTTP app without listen(): tests drive it with inject(), server.ts listens. */
+export async function buildApp(options: BuildAppOptions): Promise<{ app: FastifyInstance; auth: Auth }> {
+  const clock = options.clock ?? Date.now;
+  const tables = apiTables(options.db.level);
+  const auth = new Auth({ tables, clock, scrypt: options.scrypt, limits: options.authLimits });
+  const app = Fastify({
+    logger: options.logger ? loggerConfig(options.logger) : false,
+    bodyLimit: 64 * 1024,
+    // Closed schemas must refuse unknown fields, not strip them; and no silent type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  installErrorHandling(app);
+  const ctx: RouteContext = {
+    auth,
+    tables,
+    removedContainers: new Table<RemovedContainer>(options.db.level, 'removed-containers'),
+    docs: options.docStore,
+    crawler: options.crawler,
+    providers: 'list' in options.providers ? options.providers : registryOf(options.providers),
+    secretKey: options.secretKey,
+    clock,
+    defaults: {
+      groupSize: options.defaults?.groupSize ?? DEFAULT_GROUP_SIZE,
+      crawlIntervalMs: options.defaults?.crawlIntervalMs ?? DEFAULT_CRAWL_INTERVAL_MS,
+    },
+    accountCheckTimeoutMs: options.accountCheckTimeoutMs ?? 15_000,
+    isOnline: options.isOnline,
+  };
+  await app.register(sessionRoutes(ctx));
+  await app.register(deviceRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(containerRoutes(ctx));
+  await app.register(statusRoutes(ctx));
+  if (options.sync) await options.sync(app, auth);
+  return { app, auth };
+}

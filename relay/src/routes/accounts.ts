@@ -1,0 +1,148 @@
+import { checkName, checkProviderOptions, FerryError, isFerryError, type Provider } from '@ferry/core';
+import type { FastifyInstance } from 'fastify';
+import type { AccountRecord } from '../records.js';
+import { encryptJson } from '../secrets.js';
+import type { RouteContext } from './context.js';
+import { requireUser } from './guard.js';
+import { nameParams, nameSchema, objectSchema } from './schemas.js';
+
+export const accountKey = (user: string, name: string): string => `${user}/${name}`;
+
+const optionValue = { type: ['string', 'number', 'boolean'], maxLength: 4096 } as const;
+const addBody = objectSchema(
+  {
+    name: nameSchema,
+    provider: { type: 'string', minLength: 1, maxLength: 64 },
+    options: { type: 'object', additionalProperties: optionValue, maxProperties: 64 },
+  },
+  ['name', 'provider'],
+);
+
+/** What the API shows of an account: never its options. */
+function view(account: AccountRecord) {
+  return {
+    name: account.name,
+    provider: account.provider,
+    createdAt: account.createdAt,
+    ...(account.needsAttention ? { needsAttention: account.needsAttention } : {}),
+  };
+}
+
+/**
+ * Accounts belong to one user; names are per user (two users may both have 'dropbox'). Options
+ * are checked by the provider's schema, then tried with one listing, then stored encrypted.
+ */
+export function accountRoutes(ctx: RouteContext) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/providers', async (request) => {
+      await requireUser(ctx.auth, request);
+      return {
+        providers: ctx.providers.list().map((factory) => ({
+          name: factory.name,
+          description: factory.description,
+          options: factory.options,
+        })),
+      };
+    });
+
+    app.get('/api/accounts', async (request) => {
+      const user = await requireUser(ctx.auth, request);
+      return { accounts: (await ctx.tables.accounts.valuesWithPrefix(`${user}/`)).map(view) };
+    });
+
+    app.post('/api/accounts', { schema: { body: addBody } }, async (request, reply) => {
+      const user = await requireUser(ctx.auth, request);
+      const body = request.body as { name: string; provider: string; options?: Record<string, unknown> };
+      const name = checkName('account', body.name);
+      const factory = ctx.providers.get(body.provider);
+      if (!factory)
+        throw new FerryError(
+          'UNKNOWN_PROVIDER',
+          `no provider '${body.provider}' on this relay`,
+          `known: ${ctx.providers
+            .list()
+            .map((f) => f.name)
+            .join(', ')}`,
+        );
+      const options = checkProviderOptions(factory, body.options ?? {});
+      if (await ctx.tables.accounts.get(accountKey(user, name)))
+        throw new FerryError('CONFLICT', `you already have an account '${name}'`);
+      await tryListing(factory.name, () => factory.create(options), ctx.accountCheckTimeoutMs);
+      const record: AccountRecord = {
+        name,
+        user,
+        provider: factory.name,
+        options: encryptJson(ctx.secretKey, options),
+        createdAt: ctx.clock(),
+      };
+      await ctx.auth.serial(async () => {
+        if (await ctx.tables.accounts.get(accountKey(user, name)))
+          throw new FerryError('CONFLICT', `you already have an account '${name}'`);
+        await ctx.tables.accounts.put(accountKey(user, name), record);
+      });
+      return reply.status(201).send(view(record));
+    });
+
+    app.delete('/api/accounts/:name', { schema: { params: nameParams } }, async (request, reply) => {
+      const user = await requireUser(ctx.auth, request);
+      const { name } = request.params as { name: string };
+      await ctx.auth.serial(async () => {
+        if (!(await ctx.tables.accounts.get(accountKey(user, name))))
+          throw new FerryError('NOT_FOUND', `no account '${name}'`);
+        const users = (await ctx.tables.containers.values())
+          .filter((container) => container.user === user && container.account === name)
+          .map((container) => container.name);
+        if (users.length > 0)
+          throw new FerryError(
+            'CONFLICT',
+            `account '${name}' is used by container ${users.join(', ')}`,
+            'remove those containers first (ferry container remove NAME)',
+          );
+        await ctx.tables.accounts.del(accountKey(user, name));
+      });
+      return reply.status(204).send();
+    });
+  };
+}
+
+/**
+ * One listing call proves the options work: the first entry, or the end of an empty listing,
+ * within `timeoutMs`. The provider's own error (auth, not found, ...) is reported as bad options,
+ * so a 401 from this API always means the relay login, never the cloud's.
+ */
+async function tryListing(provider: string, create: () => Provider, timeoutMs: number): Promise<void> {
+  const controller = new AbortController();
+  let instance: Provider | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(
+        new FerryError(
+          'BAD_PROVIDER_OPTIONS',
+          `provider '${provider}' did not answer a listing within ${Math.round(timeoutMs / 1000)} s`,
+          'check the address and that the service is reachable from the relay',
+        ),
+      );
+    }, timeoutMs);
+  });
+  const listOnce = async () => {
+    instance = create();
+    for await (const _entry of instance.list('', { signal: controller.signal })) break;
+  };
+  try {
+    await Promise.race([listOnce(), timeout]);
+  } catch (error) {
+    if (isFerryError(error, 'BAD_PROVIDER_OPTIONS')) throw error;
+    const detail = isFerryError(error) ? `${error.id}: ${error.message}` : 'the listing failed';
+    throw new FerryError(
+      'BAD_PROVIDER_OPTIONS',
+      `provider '${provider}' refused a test listing with these options (${detail})`,
+      'check the options; nothing was saved',
+    );
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    await instance?.close?.().catch(() => undefined);
+  }
+}
