@@ -8,7 +8,9 @@ import { nameParams, nameSchema, objectSchema } from './schemas.js';
 
 export const accountKey = (user: string, name: string): string => `${user}/${name}`;
 
-const optionValue = { type: ['string', 'number', 'boolean'], maxLength: 4096 } as const;
+const optionValue = {
+  anyOf: [{ type: 'string', maxLength: 4096 }, { type: 'number' }, { type: 'boolean' }],
+} as const;
 const addBody = objectSchema(
   {
     name: nameSchema,
