@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FerryError } from '@ferry/core';
 import { Level } from 'level';
 import type {
   AccountRecord,
@@ -19,7 +20,18 @@ export interface RelayDb {
 export async function openRelayDb(dataDir: string): Promise<RelayDb> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const level = new Level<string, unknown>(join(dataDir, 'db'), { valueEncoding: 'json' });
-  await level.open();
+  try {
+    await level.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED')
+      throw new FerryError(
+        'CONFLICT',
+        `the data folder ${dataDir} is in use by another process (a running relay?)`,
+        'stop the relay first, or create the user in the panel of the running relay',
+      );
+    throw error;
+  }
   return { level, close: () => level.close() };
 }
 
