@@ -1,13 +1,15 @@
 import { FerryError } from '../errors.js';
 import type { Provider, ProviderFactory } from '../provider.js';
 import { checkProviderOptions } from '../provider-options.js';
+import { localProviderFactory } from './local/index.js';
 import { memoryProviderFactory } from './memory/index.js';
 
+export * from './local/index.js';
 export * from './memory/index.js';
 export { checkReadRange, joinProviderPath, providerPathSegments } from './provider-path.js';
 
 /** Every provider built into Ferry. A new provider: a folder under providers/, one line here. */
-export const providerFactories: readonly ProviderFactory[] = [memoryProviderFactory];
+export const providerFactories: readonly ProviderFactory[] = [memoryProviderFactory, localProviderFactory];
 
 export function getProviderFactory(name: string): ProviderFactory {
   const factory = providerFactories.find((candidate) => candidate.name === name);
