@@ -1,0 +1,146 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CliIo, COMMANDS, type FlagValue, type ParsedCommand } from '@ferry/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MapDocs } from '../crawler/testing.js';
+import { type RunningRelay, startRelay } from '../server.js';
+import {
+  runAccountAdd,
+  runAccountList,
+  runAccountRemove,
+  runContainerAdd,
+  runContainerList,
+  runContainerRemove,
+  runCrawl,
+  runLogin,
+  runPair,
+  runStatus,
+} from './client-commands.js';
+import { LOGIN_FILE } from './session-file.js';
+import { runUserAdd } from './user-add.js';
+
+function parsed(name: string, flags: Record<string, FlagValue>, positionals: Record<string, string> = {}) {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new Error(`no command ${name}`);
+  return { kind: 'run', command, flags, positionals, sources: {} } as ParsedCommand;
+}
+
+function io(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const value: CliIo = {
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: (text: string) => out.push(text) },
+    stdin: Object.assign((async function* () {})(), { isTTY: true }),
+    env,
+    signal: new AbortController().signal,
+  };
+  return { io: value, text: () => out.join('') };
+}
+
+describe('relay CLI runners against a listening relay', () => {
+  let dir = '';
+  let relay: RunningRelay;
+  let config = '';
+  let client: Record<string, FlagValue>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
+    config = join(dir, 'config');
+    const data = join(dir, 'data');
+    const add = io({ FERRY_PASSWORD: 'alice-password' });
+    expect(await runUserAdd(parsed('user add', { data }, { NAME: 'alice' }), add.io)).toBe(0);
+    await expect(
+      runUserAdd(parsed('user add', { data }, { NAME: 'alice' }), io({ FERRY_PASSWORD: 'x-password' }).io),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    const docs = new MapDocs();
+    relay = await startRelay({
+      dataDir: data,
+      host: '127.0.0.1',
+      port: 0,
+      crawlIntervalMs: 24 * 3600 * 1000,
+      groupSize: 100,
+      logger: false,
+      openDocStore: () => ({ get: (n) => docs.get(n), has: (n) => docs.has(n), close: async () => {} }),
+    });
+    client = { relay: relay.url, config };
+  });
+  afterAll(async () => {
+    await relay?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs in, pairs, adds an account and a container, crawls, shows status and removes', async () => {
+    await expect(runPair(parsed('pair', client), io().io)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const login = io({ FERRY_PASSWORD: 'alice-password' });
+    expect(await runLogin(parsed('login', { ...client, user: 'alice' }), login.io)).toBe(0);
+    expect(login.text()).not.toContain('fs_');
+    expect((await stat(join(config, LOGIN_FILE))).mode & 0o777).toBe(0o600);
+    await expect(
+      runLogin(parsed('login', { ...client, user: 'alice' }), io({ FERRY_PASSWORD: 'wrong-password' }).io),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+
+    const pair = io();
+    await runPair(parsed('pair', client), pair.io);
+    const code = pair.text().split('\n')[0] ?? '';
+    const paired = await fetch(new URL('/api/devices/pair', relay.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, device: 'pi' }),
+    });
+    expect(paired.status).toBe(201);
+
+    await expect(
+      runAccountAdd(
+        parsed('account add', { ...client, provider: 'nope', set: [] }, { NAME: 'mem' }),
+        io().io,
+      ),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_PROVIDER' });
+    await expect(
+      runAccountAdd(
+        parsed('account add', { ...client, provider: 'memory', set: ['failAuth=true'] }, { NAME: 'mem' }),
+        io().io,
+      ),
+    ).rejects.toMatchObject({ code: 'BAD_PROVIDER_OPTIONS' });
+    const added = io();
+    await runAccountAdd(
+      parsed('account add', { ...client, provider: 'memory', set: ['files=250'] }, { NAME: 'mem' }),
+      added.io,
+    );
+    const accounts = io();
+    await runAccountList(parsed('account list', client), accounts.io);
+    expect(accounts.text()).toMatch(/mem\s+memory/);
+
+    await runContainerAdd(
+      parsed('container add', { ...client, account: 'mem', device: 'pi', folder: '/' }, { NAME: 'box' }),
+      io().io,
+    );
+    const containers = io();
+    await runContainerList(parsed('container list', client), containers.io);
+    expect(containers.text()).toMatch(/box\s+mem\s+\/\s+pi\s+100/);
+    await runCrawl(parsed('crawl', client, { NAME: 'box' }), io().io);
+
+    // The first crawl runs in the background: wait until the status shows its result.
+    let status: { containers: { files: number; groups: number; lastCrawl: number | null }[] } = {
+      containers: [],
+    };
+    for (let i = 0; i < 100 && !status.containers[0]?.lastCrawl; i++) {
+      const out = io();
+      await runStatus(parsed('status', { ...client, json: true }), out.io);
+      status = JSON.parse(out.text());
+      if (!status.containers[0]?.lastCrawl) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status.containers[0]).toMatchObject({ files: expect.any(Number), groups: 3 });
+    expect(status.containers[0]?.files).toBeGreaterThanOrEqual(250);
+    const table = io();
+    await runStatus(parsed('status', { ...client, json: false }), table.io);
+    expect(table.text()).toContain('CONTAINER');
+    expect(table.text()).toMatch(/pi\s+(yes|no)/);
+
+    await expect(
+      runAccountRemove(parsed('account remove', client, { NAME: 'mem' }), io().io),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await runContainerRemove(parsed('container remove', client, { NAME: 'box' }), io().io);
+    await runAccountRemove(parsed('account remove', client, { NAME: 'mem' }), io().io);
+  });
+});

@@ -1,0 +1,14 @@
+/** The relay's command runners, wired into bin/commands.ts. */
+export {
+  runAccountAdd,
+  runAccountList,
+  runAccountRemove,
+  runContainerAdd,
+  runContainerList,
+  runContainerRemove,
+  runCrawl,
+  runLogin,
+  runPair,
+  runStatus,
+} from './client-commands.js';
+export { runUserAdd } from './user-add.js';
