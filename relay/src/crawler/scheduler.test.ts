@@ -219,6 +219,25 @@ describe('Crawler.schedule', () => {
     await until(() => provider('photos').lists === 1, 'crawled when due');
   });
 
+  it('clears a running flag a stopped relay left in the index doc', async () => {
+    const { crawler, timers, docs } = setup();
+    const index = await docs.get(indexDocName('photos'));
+    writeCrawlState(index, {
+      running: true,
+      lastCrawlStart: timers.now - 5,
+      lastCrawlEnd: timers.now - HOUR,
+    });
+    crawler.schedule({ name: 'photos', crawlIntervalMs: 24 * HOUR });
+    await until(() => crawler.nextCrawl('photos') !== undefined, 'armed');
+    expect(readCrawlState(index)).toMatchObject({
+      running: false,
+      lastCrawlEnd: timers.now - HOUR,
+      lastErrorAt: timers.now,
+    });
+    expect(readCrawlState(index).lastError).toMatch(/^FERRY_TRANSIENT: the relay stopped/);
+    expect(crawler.nextCrawl('photos')).toBe(timers.now + 23 * HOUR);
+  });
+
   it('unschedule cancels the timer; a bad interval is refused', async () => {
     const { crawler, timers } = setup();
     crawler.schedule({ name: 'photos', crawlIntervalMs: HOUR, lastCrawlEnd: timers.now });

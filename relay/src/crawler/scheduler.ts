@@ -8,6 +8,7 @@ import {
   readCrawlState,
   writeCrawlState,
 } from '@ferry/core';
+import type * as Y from 'yjs';
 import {
   type Clock,
   type ContainerMetaExtra,
@@ -319,12 +320,30 @@ export class Crawler {
     if (schedule !== undefined) schedule.timer = undefined;
   }
 
+  /**
+   * Reads the last good crawl's end from the index doc. A `running` flag left there while this
+   * crawler runs nothing for the container is from a relay that stopped mid-crawl: cleared, and
+   * said as the last error, so status does not show a crawl that no longer exists.
+   */
   async #lastCrawlEnd(name: string): Promise<number | undefined> {
+    let index: Y.Doc;
     try {
-      return readCrawlState(await this.#docs.get(indexDocName(name))).lastCrawlEnd;
+      index = await this.#docs.get(indexDocName(name));
     } catch {
       return undefined;
     }
+    const state = readCrawlState(index);
+    if (state.running && !this.#inflight.has(name))
+      writeCrawlState(
+        index,
+        {
+          running: false,
+          lastError: 'FERRY_TRANSIENT: the relay stopped during this crawl; nothing was changed',
+          lastErrorAt: this.#clock(),
+        },
+        CRAWLER_ORIGIN,
+      );
+    return state.lastCrawlEnd;
   }
 
   #track(promise: Promise<unknown>): void {
