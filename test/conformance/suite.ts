@@ -323,7 +323,8 @@ export function runProviderConformance(name: string, setup: () => Promise<Confor
       for await (const _entry of provider.list('many')) if (++seen === 3) break;
       expect(seen).toBe(3);
       // Checked right after the loop: `break` awaits the iterator's return(), which must let go.
-      if (before !== undefined) expect(fixture.openResources?.(), 'after a listing stopped early').toBe(before);
+      if (before !== undefined)
+        expect(fixture.openResources?.(), 'after a listing stopped early').toBe(before);
       for await (const _chunk of provider.read('sizes/big.bin')) break;
       if (before !== undefined) expect(fixture.openResources?.(), 'after a read stopped early').toBe(before);
       // The provider still works after abandoned iterations.
