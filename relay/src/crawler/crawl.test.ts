@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type Entry,
   entriesMap,
@@ -13,7 +16,7 @@ import {
   writeEntries,
   writeReceipt,
 } from '@ferry/core';
-import { MemoryProvider } from '@ferry/core/providers';
+import { LocalProvider, MemoryProvider } from '@ferry/core/providers';
 import { describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { type CrawlOptions, crawlContainer } from './crawl.js';
@@ -302,6 +305,26 @@ describe('crawlContainer', () => {
       crawlContainer(options(provider, fresh, { container: { name: 'photos', groupSize: 0 } })),
     ).rejects.toMatchObject({ code: 'BAD_INPUT' });
     expect(fresh.docs.size).toBe(0);
+  });
+
+  it('a local account whose folder is gone fails with NOT_FOUND, recorded, nothing written', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ferry-crawl-'));
+    try {
+      await mkdir(join(root, 'docs'));
+      await writeFile(join(root, 'docs', 'a.txt'), 'a');
+      const docs = new MapDocs();
+      const provider = new LocalProvider({ root });
+      expect((await crawlContainer(options(provider, docs))).added).toBe(1);
+      const groups = snapshotGroups(docs);
+      await rm(join(root, 'docs'), { recursive: true });
+      await expect(crawlContainer(options(provider, docs))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(snapshotGroups(docs)).toEqual(groups);
+      const index = await docs.get(indexDocName('photos'));
+      expect(readCrawlState(index).lastError).toMatch(/^FERRY_NOT_FOUND: /);
+      expect(readGroupSummaries(index)).toEqual([{ files: 1, bytes: 1, generation: 1 }]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('finds entries an earlier, broken-off crawl wrote past the index list (no path in two groups)', async () => {
