@@ -459,6 +459,9 @@ describe('isolation between users', () => {
       },
     ]);
     expect((await call('GET', '/api/device/containers', { token: a })).status).toBe(403);
+    // Another device of the same user gets nothing of pi's containers.
+    const other = await deviceToken(a, 'nas');
+    expect((await call('GET', '/api/device/containers', { token: other })).body.containers).toEqual([]);
   });
 });
 
@@ -533,11 +536,20 @@ describe('status', () => {
         errors: [],
       },
     ]);
+    // A device sees only itself and its own containers, not its user's other device.
+    await deviceToken(token, 'nas');
+    await call('POST', '/api/containers', { token, body: { name: 'docs', account: 'box', device: 'nas' } });
+    const own = await call('GET', '/api/status', { token: device });
+    expect(own.body.containers.map((c: { name: string }) => c.name)).toEqual(['photos']);
+    expect(own.body.devices.map((d: { name: string }) => d.name)).toEqual(['pi']);
+    expect((await call('GET', '/api/status', { token })).body.containers).toHaveLength(2);
+
     relay.clock.now += 10 * 60 * 1000;
     const later = await call('GET', '/api/status', { token: device });
     // The device's own call marks it seen again.
     expect(later.body.devices[0].online).toBe(true);
     const byUser = await call('GET', '/api/status', { token });
-    expect(byUser.body.devices[0].lastSeen).toBe(relay.clock.now);
+    const pi = byUser.body.devices.find((d: { name: string }) => d.name === 'pi');
+    expect(pi.lastSeen).toBe(relay.clock.now);
   });
 });
