@@ -2,6 +2,7 @@ import { FerryError } from '../../errors.js';
 import type { ProviderFactory, ProviderOptions } from '../../provider.js';
 import { LocalProvider } from './local-provider.js';
 
+export { mapFsError } from './fs-errors.js';
 export { DEFAULT_WALK_LIMITS, LocalProvider, type LocalProviderInit } from './local-provider.js';
 export type { WalkLimits } from './walk.js';
 
