@@ -133,11 +133,10 @@ export class Crawler {
    */
   crawlNow(name: string): Promise<CrawlResult> {
     checkName('container', name);
-    if (this.#closed) return Promise.reject(closedError());
     const existing = this.#inflight.get(name);
     if (existing !== undefined) return existing;
-    const promise = this.#run(name);
-    this.#inflight.set(name, promise);
+    const promise = this.#closed ? Promise.reject(closedError()) : this.#run(name);
+    if (!this.#closed) this.#inflight.set(name, promise);
     // Callers may fire and forget (container creation): the outcome is logged and in the index doc.
     promise.catch(() => {});
     return promise;
