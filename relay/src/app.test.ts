@@ -553,3 +553,16 @@ describe('status', () => {
     expect(pi.lastSeen).toBe(relay.clock.now);
   });
 });
+
+describe('closed schemas on every route', () => {
+  it('refuses unknown query parameters and bodies where none are expected', async () => {
+    const token = await userToken('alice');
+    const query = await call('GET', '/api/accounts?all=1', { token });
+    expect(query.status).toBe(400);
+    expect(query.body.error.message).toBe("querystring field 'all' is not accepted");
+    const body = await call('POST', '/api/pairing-codes', { token, body: { user: 'bob' } });
+    expect(body.status).toBe(400);
+    expect((await call('POST', '/api/pairing-codes', { token })).status).toBe(201);
+    expect((await call('POST', '/api/pairing-codes', { token, body: {} })).status).toBe(201);
+  });
+});

@@ -77,6 +77,28 @@ function loggerConfig(options: LogOptions) {
   };
 }
 
+/**
+ * Every API route gets a closed schema: a route that declares no query takes none, and a POST or
+ * DELETE that declares no body takes none (an empty JSON object at most). Websocket routes are
+ * left alone: their token may come in the query.
+ */
+function closeEverySchema(app: FastifyInstance): void {
+  const closed = { type: 'object', properties: {}, additionalProperties: false } as const;
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const schema = { ...(route.schema ?? {}) };
+    schema.querystring ??= closed;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((method) => method !== 'GET' && method !== 'HEAD')) schema.body ??= closed;
+    route.schema = schema;
+  });
+  // A request without a body reads as `{}`, so "no body" passes a closed body schema.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined) request.body = {};
+  });
+}
+
 /** The relay's HTTP app without listen(): tests drive it with inject(), server.ts listens. */
 export async function buildApp(options: BuildAppOptions): Promise<{ app: FastifyInstance; auth: Auth }> {
   const clock = options.clock ?? Date.now;
@@ -89,6 +111,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   installErrorHandling(app);
+  closeEverySchema(app);
   const ctx: RouteContext = {
     auth,
     tables,
