@@ -118,6 +118,19 @@ describe('Auth', () => {
     expect(normalizePairingCode('ABCD-EFG1')).toBeUndefined();
   });
 
+  it('rate-limits wrong pairing codes per address', async () => {
+    await auth.addUser('alice', 'password-a');
+    const { code } = await auth.createPairingCode('alice');
+    for (let i = 0; i < 5; i++)
+      await expect(auth.redeemPairingCode('2222-2222', 'pi', '10.1.1.1')).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
+    await expect(auth.redeemPairingCode(code, 'pi', '10.1.1.1')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+    });
+    expect((await auth.redeemPairingCode(code, 'pi', '10.1.1.2')).device).toBe('pi');
+  });
+
   it('binds by credentials, keeps device names global, and revokes on removal', async () => {
     await auth.addUser('alice', 'password-a');
     await auth.addUser('bob', 'password-b');
