@@ -210,6 +210,7 @@ export async function* walkFolder(
   pump();
   try {
     for (;;) {
+      signal?.throwIfAborted();
       const entry = buffer.shift();
       if (entry !== undefined) {
         waitingForRoom.shift()?.();
@@ -217,7 +218,6 @@ export async function* walkFolder(
         continue;
       }
       if (failure !== undefined) throw failure.error;
-      signal?.throwIfAborted();
       if (tasks.size === 0 && folders.length === 0) return;
       await new Promise<void>((resolve) => {
         wakeConsumer = resolve;
