@@ -12,6 +12,8 @@ import {
 } from '@ferry/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PAIRING_TTL_MS } from './auth/auth.js';
+import { apiTables } from './db.js';
+import { accessLookups } from './lookups.js';
 import { type TestRelay, testRelay } from './testing.js';
 
 let relay: TestRelay;
@@ -564,5 +566,23 @@ describe('closed schemas on every route', () => {
     expect(body.status).toBe(400);
     expect((await call('POST', '/api/pairing-codes', { token })).status).toBe(201);
     expect((await call('POST', '/api/pairing-codes', { token, body: {} })).status).toBe(201);
+  });
+});
+
+describe('access lookups for the sync layer', () => {
+  it('names the owner and device of a container and drops what was removed or unbound', async () => {
+    const lookups = accessLookups(apiTables(relay.db.level));
+    const token = await userToken('alice');
+    await deviceToken(token, 'pi');
+    await addAccount(token, 'box');
+    await call('POST', '/api/containers', { token, body: { name: 'photos', account: 'box', device: 'pi' } });
+    expect(await lookups.container('photos')).toEqual({ user: 'alice', device: 'pi' });
+    expect(await lookups.device('pi')).toEqual({ user: 'alice', bound: true });
+    expect(await lookups.containersOfDevice('pi')).toEqual(['photos']);
+    await call('DELETE', '/api/containers/photos', { token });
+    await call('DELETE', '/api/devices/pi', { token });
+    expect(await lookups.container('photos')).toBeUndefined();
+    expect(await lookups.device('pi')).toEqual({ user: 'alice', bound: false });
+    expect(await lookups.containersOfDevice('pi')).toEqual([]);
   });
 });

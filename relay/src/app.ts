@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Auth, type AuthLimits } from './auth/auth.js';
 import type { ScryptParams } from './auth/passwords.js';
 import { apiTables, type RelayDb, Table } from './db.js';
+import { type AccessLookups, accessLookups } from './lookups.js';
+import type { Principal } from './records.js';
 import { accountRoutes } from './routes/accounts.js';
 import { containerRoutes } from './routes/containers.js';
 import {
@@ -42,8 +44,14 @@ export interface BuildAppOptions {
   scrypt?: ScryptParams;
   authLimits?: AuthLimits;
   isOnline?: (device: string) => boolean;
-  /** Registers the websocket sync endpoint (R-sync's syncRoutes), given the app's authenticate. */
-  sync?: (app: FastifyInstance, auth: Auth) => Promise<void>;
+  /** Registers the websocket sync endpoint (R-sync's syncRoutes) with the app's auth and lookups. */
+  sync?: (app: FastifyInstance, deps: SyncDeps) => Promise<void>;
+}
+
+/** What the sync endpoint gets from the app: token → principal, and record look-ups for rights. */
+export interface SyncDeps {
+  authenticate: (token: string) => Promise<Principal | null>;
+  lookups: AccessLookups;
 }
 
 /** Paths and headers that may carry a secret: pino replaces them by [Redacted]. */
@@ -133,6 +141,10 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
   await app.register(accountRoutes(ctx));
   await app.register(containerRoutes(ctx));
   await app.register(statusRoutes(ctx));
-  if (options.sync) await options.sync(app, auth);
+  if (options.sync)
+    await options.sync(app, {
+      authenticate: (token) => auth.authenticate(token),
+      lookups: accessLookups(tables),
+    });
   return { app, auth };
 }

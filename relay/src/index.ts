@@ -1,7 +1,8 @@
-export { type BuildAppOptions, buildApp, type LogOptions, redactUrl } from './app.js';
+export { type BuildAppOptions, buildApp, type LogOptions, redactUrl, type SyncDeps } from './app.js';
 export { type Auth, DEFAULT_AUTH_LIMITS, PAIRING_TTL_MS, SESSION_TTL_MS } from './auth/auth.js';
 export { crawlTargetResolver } from './crawl-targets.js';
 export { apiTables, openRelayDb, type RelayDb, Table } from './db.js';
+export { type AccessLookups, accessLookups } from './lookups.js';
 export type * from './records.js';
 export type { CrawlerPort, DocReader, ProviderRegistry } from './routes/context.js';
 export { CSRF_HEADER, SESSION_COOKIE } from './routes/guard.js';
