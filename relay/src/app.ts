@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_GROUP_SIZE, type ProviderFactory } from '@ferry/core';
+import { providerFactories } from '@ferry/core/providers';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Auth, type AuthLimits } from './auth/auth.js';
 import type { ScryptParams } from './auth/passwords.js';
@@ -35,9 +37,10 @@ export interface BuildAppOptions {
   /** false (the default) for silence; the relay's pino settings always redact secrets. */
   logger?: false | LogOptions;
   clock?: () => number;
-  /** 32 bytes for AES-256-GCM (secrets.ts loadSecretKey). */
-  secretKey: Buffer;
-  providers: ProviderRegistry | readonly ProviderFactory[];
+  /** 32 bytes for AES-256-GCM (secrets.ts loadSecretKey); a random one for this process if absent. */
+  secretKey?: Buffer;
+  /** Default: every provider built into Ferry (core's registry). */
+  providers?: ProviderRegistry | readonly ProviderFactory[];
   defaults?: { groupSize?: number; crawlIntervalMs?: number };
   accountCheckTimeoutMs?: number;
   /** Test speed: cheaper scrypt parameters. Production keeps the default. */
@@ -107,8 +110,19 @@ function closeEverySchema(app: FastifyInstance): void {
   });
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Users, sessions and device tokens of this relay: `app.ferryAuth.authenticate(token)`. */
+    ferryAuth: Auth;
+  }
+}
+
+function toRegistry(providers: ProviderRegistry | readonly ProviderFactory[]): ProviderRegistry {
+  return 'list' in providers ? providers : registryOf(providers);
+}
+
 /** The relay's HTTP app without listen(): tests drive it with inject(), server.ts listens. */
-export async function buildApp(options: BuildAppOptions): Promise<{ app: FastifyInstance; auth: Auth }> {
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? Date.now;
   const tables = apiTables(options.db.level);
   const auth = new Auth({ tables, clock, scrypt: options.scrypt, limits: options.authLimits });
@@ -118,6 +132,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     // Closed schemas must refuse unknown fields, not strip them; and no silent type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  app.decorate('ferryAuth', auth);
   installErrorHandling(app);
   closeEverySchema(app);
   const ctx: RouteContext = {
@@ -126,8 +141,10 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     removedContainers: new Table<RemovedContainer>(options.db.level, 'removed-containers'),
     docs: options.docStore,
     crawler: options.crawler,
-    providers: 'list' in options.providers ? options.providers : registryOf(options.providers),
-    secretKey: options.secretKey,
+    providers: toRegistry(options.providers ?? providerFactories),
+    // Without a key (tests) accounts live only as long as this process; startRelay passes the
+    // data folder's key.
+    secretKey: options.secretKey ?? randomBytes(32),
     clock,
     defaults: {
       groupSize: options.defaults?.groupSize ?? DEFAULT_GROUP_SIZE,
@@ -146,5 +163,5 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
       authenticate: (token) => auth.authenticate(token),
       lookups: accessLookups(tables),
     });
-  return { app, auth };
+  return app;
 }

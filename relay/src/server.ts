@@ -77,12 +77,12 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       defaults: { groupSize: options.groupSize, crawlIntervalMs: options.crawlIntervalMs },
       sync: options.sync,
     });
-    app = built.app;
-    closers.push(() => built.app.close());
+    app = built;
+    closers.push(() => built.close());
     for (const container of await tables.containers.values())
       crawler.schedule({ name: container.name, crawlIntervalMs: container.crawlIntervalMs });
-    const address = await built.app.listen({ host: options.host, port: options.port });
-    return { app: built.app, auth: built.auth, url: address, close: closeAll };
+    const address = await built.listen({ host: options.host, port: options.port });
+    return { app: built, auth: built.ferryAuth, url: address, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -76,7 +76,7 @@ export async function testRelay(overrides: Partial<BuildAppOptions> = {}): Promi
   const docs = new MapDocs();
   const crawler = new RecordingCrawler();
   const clock = { now: 1_700_000_000_000 };
-  const { app, auth } = await buildApp({
+  const app = await buildApp({
     db,
     docStore: docs,
     crawler,
@@ -89,7 +89,7 @@ export async function testRelay(overrides: Partial<BuildAppOptions> = {}): Promi
   });
   return {
     app,
-    auth,
+    auth: app.ferryAuth,
     db,
     docs,
     crawler,
