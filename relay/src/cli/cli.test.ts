@@ -17,6 +17,7 @@ import {
   runPair,
   runStatus,
 } from './client-commands.js';
+import { relayRunner } from './relay-command.js';
 import { LOGIN_FILE } from './session-file.js';
 import { runUserAdd } from './user-add.js';
 
@@ -142,5 +143,39 @@ describe('relay CLI runners against a listening relay', () => {
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     await runContainerRemove(parsed('container remove', client, { NAME: 'box' }), io().io);
     await runAccountRemove(parsed('account remove', client, { NAME: 'mem' }), io().io);
+  });
+});
+
+describe('ferry relay runner', () => {
+  it('listens, logs its address, and stops on the signal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-relay-run-'));
+    try {
+      const docs = new MapDocs();
+      const run = relayRunner({
+        openDocStore: () => ({ get: (n) => docs.get(n), has: (n) => docs.has(n), close: async () => {} }),
+      });
+      const stop = new AbortController();
+      const lines: string[] = [];
+      const running = run(
+        parsed('relay', {
+          data: join(dir, 'data'),
+          host: '127.0.0.1',
+          port: 0,
+          'crawl-interval': 3_600_000,
+          'group-size': 10,
+        }),
+        { ...io().io, stdout: { write: (line: string) => lines.push(line) }, signal: stop.signal },
+      );
+      while (!lines.some((line) => line.includes('relay listening')))
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const url = JSON.parse(lines.find((line) => line.includes('relay listening')) ?? '{}').url;
+      const setup = await fetch(new URL('/api/setup', url));
+      expect(await setup.json()).toEqual({ hasUser: false });
+      stop.abort();
+      expect(await running).toBe(0);
+      await expect(fetch(new URL('/api/setup', url))).rejects.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

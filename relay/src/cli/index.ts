@@ -11,4 +11,5 @@ export {
   runPair,
   runStatus,
 } from './client-commands.js';
+export { type RelayRuntime, relayRunner } from './relay-command.js';
 export { runUserAdd } from './user-add.js';
