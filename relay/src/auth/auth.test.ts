@@ -73,6 +73,14 @@ describe('Auth', () => {
     expect(await auth.authenticate(second.token)).not.toBeNull();
     now += SESSION_TTL_MS;
     expect(await auth.authenticate(second.token)).toBeNull();
+    // Expired records are swept, not only refused.
+    const third = await auth.login('alice', 'password-a', 'a');
+    await auth.createPairingCode('alice');
+    now += SESSION_TTL_MS;
+    expect(await auth.sweepExpired(now, true)).toBe(2);
+    expect(await level.sublevel('sessions').keys().all()).toEqual([]);
+    expect(await level.sublevel('pairing').keys().all()).toEqual([]);
+    void third;
   });
 
   it('rate-limits failed logins per user and per address', async () => {

@@ -1,5 +1,5 @@
 import { checkName, FerryError } from '@ferry/core';
-import type { ApiTables } from '../db.js';
+import type { ApiTables, Table } from '../db.js';
 import type { DeviceRecord, Principal, UserRecord } from '../records.js';
 import {
   checkPassword,
@@ -16,6 +16,7 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 export const PAIRING_TTL_MS = 10 * 60 * 1000;
 /** lastSeen is written at most this often per device, not on every request. */
 const LAST_SEEN_STEP_MS = 60 * 1000;
+const SWEEP_EVERY_MS = 3600 * 1000;
 
 export interface AuthLimits {
   /** Failed logins per user name per window. */
@@ -66,6 +67,7 @@ export class Auth {
   private readonly perUser: RateLimiter;
   private readonly perAddress: RateLimiter;
   private queue: Promise<unknown> = Promise.resolve();
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: AuthOptions) {
     this.tables = options.tables;
@@ -159,7 +161,28 @@ export class Auth {
       createdAt: now,
       expiresAt,
     });
+    await this.sweepExpired(now);
     return { token, user: name, expiresAt };
+  }
+
+  /**
+   * Deletes expired sessions and pairing codes, at most once an hour (on a login or a new code):
+   * an expired record is refused anyway, this only keeps the tables from growing forever.
+   */
+  async sweepExpired(now: number, force = false): Promise<number> {
+    if (!force && now - this.lastSweep < SWEEP_EVERY_MS) return 0;
+    this.lastSweep = now;
+    let removed = 0;
+    const sweep = async <V extends { expiresAt: number }>(table: Table<V>) => {
+      for (const [key, record] of await table.entries())
+        if (record.expiresAt <= now) {
+          await table.del(key);
+          removed++;
+        }
+    };
+    await sweep(this.tables.sessions);
+    await sweep(this.tables.pairing);
+    return removed;
   }
 
   /** Revokes a session token (logout). Device tokens are revoked by removing the device. */
@@ -198,6 +221,7 @@ export class Auth {
     const now = this.clock();
     const expiresAt = now + PAIRING_TTL_MS;
     await this.tables.pairing.put(normalizePairingCode(code) as string, { user, createdAt: now, expiresAt });
+    await this.sweepExpired(now);
     return { code, expiresAt };
   }
 
