@@ -36,7 +36,10 @@ export function checkGroupSize(groupSize: number): number {
 
 /**
  * The re-crawl merge: compares the stored catalog with a fresh listing and returns the edits to
- * apply. O(old + new): one Map from path to the old placement, one Set of fresh paths.
+ * apply. O(old + new): one Map from path to the old placement's index, one flag per old entry for
+ * "seen in the listing", and a Set only for the paths that are new. (Measured on 1,000,000 entries,
+ * docs/benchmarks.md: a Set of every fresh path and a version string per entry on both sides cost
+ * about a third of the time, mostly in the garbage collector.)
  *
  * Groups are stable: an existing path keeps its group whatever happens around it; a new path goes
  * to the last group while it has room (room freed by removals there counts), then to new groups.
@@ -48,36 +51,41 @@ export function mergeCrawl(
   options: { groupSize: number },
 ): CrawlEdits {
   const groupSize = checkGroupSize(options.groupSize);
-  const oldByPath = new Map<string, PlacedEntry>();
+  const olds = Array.isArray(old) ? (old as PlacedEntry[]) : [...old];
+  const oldIndex = new Map<string, number>();
   const groupCounts: number[] = [];
-  for (const placed of old) {
-    if (oldByPath.has(placed.entry.path))
+  for (let i = 0; i < olds.length; i++) {
+    const placed = olds[i] as PlacedEntry;
+    if (oldIndex.has(placed.entry.path))
       throw new FerryError('DUPLICATE_PATH', `the stored catalog holds '${placed.entry.path}' twice`);
-    oldByPath.set(placed.entry.path, placed);
+    oldIndex.set(placed.entry.path, i);
     groupCounts[placed.group] = (groupCounts[placed.group] ?? 0) + 1;
   }
 
   const edits: CrawlEdits = { added: [], changed: [], updated: [], removed: [], unchanged: 0, groupCounts };
-  const seen = new Set<string>();
+  const seenOld = new Uint8Array(olds.length);
+  const newPaths = new Set<string>();
   const newEntries: Entry[] = [];
   for (const entry of fresh) {
-    if (seen.has(entry.path))
-      throw new FerryError(
-        'DUPLICATE_PATH',
-        `the listing names '${entry.path}' twice`,
-        'the crawl is refused as a whole',
-      );
-    seen.add(entry.path);
-    const before = oldByPath.get(entry.path);
-    if (before === undefined) newEntries.push(entry);
-    else if (version(before.entry) !== version(entry)) edits.changed.push({ group: before.group, entry });
+    const i = oldIndex.get(entry.path);
+    if (i === undefined) {
+      if (newPaths.has(entry.path)) throw duplicateInListing(entry.path);
+      newPaths.add(entry.path);
+      newEntries.push(entry);
+      continue;
+    }
+    if (seenOld[i] === 1) throw duplicateInListing(entry.path);
+    seenOld[i] = 1;
+    const before = olds[i] as PlacedEntry;
+    if (!sameVersion(before.entry, entry)) edits.changed.push({ group: before.group, entry });
     else if (!sameMetadata(before.entry, entry)) edits.updated.push({ group: before.group, entry });
     else edits.unchanged++;
   }
 
-  for (const [path, placed] of oldByPath) {
-    if (seen.has(path)) continue;
-    edits.removed.push({ path, group: placed.group });
+  for (let i = 0; i < olds.length; i++) {
+    if (seenOld[i] === 1) continue;
+    const placed = olds[i] as PlacedEntry;
+    edits.removed.push({ path: placed.entry.path, group: placed.group });
     groupCounts[placed.group] = (groupCounts[placed.group] ?? 1) - 1;
   }
 
@@ -90,6 +98,29 @@ export function mergeCrawl(
   // Holes (groups emptied by removals) stay as zero counts so numbers never shift.
   for (let g = 0; g < groupCounts.length; g++) groupCounts[g] ??= 0;
   return edits;
+}
+
+function duplicateInListing(path: string): FerryError {
+  return new FerryError(
+    'DUPLICATE_PATH',
+    `the listing names '${path}' twice`,
+    'the crawl is refused as a whole',
+  );
+}
+
+/**
+ * `version(a) === version(b)` without building two strings per entry: equal fields give equal
+ * versions, so the common case is decided on the fields; anything else falls back to the strings.
+ */
+function sameVersion(a: Entry, b: Entry): boolean {
+  if (a.isDir && b.isDir) return true;
+  if (!a.isDir && !b.isDir) {
+    const aHashed = a.hash !== undefined && a.hashType !== undefined;
+    const bHashed = b.hash !== undefined && b.hashType !== undefined;
+    if (aHashed && bHashed && a.hash === b.hash && a.hashType === b.hashType) return true;
+    if (!aHashed && !bHashed && a.size === b.size && a.mtime === b.mtime) return true;
+  }
+  return version(a) === version(b);
 }
 
 /** Places a first listing: what mergeCrawl does against an empty catalog. */
