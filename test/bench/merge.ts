@@ -14,6 +14,7 @@ import {
   runAlone,
   seededRandom,
 } from './lib.js';
+import { asListing, isFolderIndex, makeEntry } from './workload.js';
 
 const ENTRIES = 1_000_000;
 const CHANGED = 0.01;
@@ -22,34 +23,6 @@ const ADDED = 0.005;
 const RUNS = 5;
 /** The issue's target for a 1M-entry re-crawl merge on this machine. */
 const TARGET_MS = 2000;
-
-/**
- * A catalog shaped like a real account: nested folders, names of a realistic length, a folder
- * entry every 50 files, half of the files with an md5 (providers that give one) and half with
- * size and mtime only (providers that do not).
- */
-function makeEntry(i: number, generation = 0): Entry {
-  const path = `Photos/${2000 + (i % 25)}/album-${Math.floor(i / 1000)}/IMG_${String(i).padStart(7, '0')}.jpg`;
-  if (i % 50 === 0)
-    return { path: path.replace(/\/IMG_\d+\.jpg$/, `/sub-${i}`), size: 0, mtime: 0, isDir: true };
-  const size = 100_000 + ((i * 7919) % 5_000_000) + generation;
-  const mtime = 1_600_000_000_000 + i * 1000 + generation;
-  if (i % 2 === 0)
-    return { path, size, mtime, isDir: false, hashType: 'md5', hash: md5Like(i * 31 + generation) };
-  return { path, size, mtime, isDir: false };
-}
-
-function md5Like(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0').repeat(4);
-}
-
-/**
- * The fresh listing goes through JSON text, as a crawl result would: its strings are new, flat
- * strings, not the catalog's own string objects (Map lookups then hash and compare for real).
- */
-function asListing(entries: Entry[]): Entry[] {
-  return JSON.parse(JSON.stringify(entries)) as Entry[];
-}
 
 interface Workload {
   old: PlacedEntry[];
@@ -70,7 +43,7 @@ function buildWorkload(): Workload {
   const changedSet = new Set<number>();
   for (const i of pickIndexes(ENTRIES, ENTRIES * CHANGED * 1.2, random)) {
     // Folders have no content version to change; removed paths cannot change.
-    if (changedSet.size < ENTRIES * CHANGED && i % 50 !== 0 && !removedSet.has(i)) changedSet.add(i);
+    if (changedSet.size < ENTRIES * CHANGED && !isFolderIndex(i) && !removedSet.has(i)) changedSet.add(i);
   }
   const next: Entry[] = [];
   for (let i = 0; i < ENTRIES; i++) {
