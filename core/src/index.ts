@@ -6,3 +6,4 @@ export * from './groups.js';
 export * from './md5.js';
 export * from './provider.js';
 export * from './provider-options.js';
+export * from './units.js';

@@ -79,7 +79,9 @@ describe('help', () => {
         if (flag.default !== undefined) expect(help).toContain(`default ${flag.default}`);
       }
     }
-    expect(formatHelp(device)).toMatch(/--min-free SIZE +stay inactive .*\(default 1GB\) +FERRY_MIN_FREE\n/);
+    expect(formatHelp(device)).toMatch(
+      /\n {2}--min-free SIZE +stay inactive [^\n]*\(default 1GB, env FERRY_MIN_FREE\)\n/,
+    );
   });
 
   it('names the secret variables of a command', () => {

@@ -21,11 +21,11 @@ export function formatHelp(command: CommandSpec): string {
     lines.push('', 'Arguments:');
     lines.push(...table(command.positionals.map((p) => [p.name, p.help])));
   }
-  lines.push('', 'Flags (each also read from its environment variable):');
+  lines.push('', 'Flags:');
   lines.push(
     ...table([
-      ...command.flags.map((f) => [flagWithValue(f), describeFlag(f), envNameOf(f)]),
-      ['-h, --help', 'show this help', ''],
+      ...command.flags.map((f) => [flagWithValue(f), describeFlag(f)]),
+      ['-h, --help', 'show this help'],
     ]),
   );
   if (command.secrets && command.secrets.length > 0) {
@@ -76,7 +76,8 @@ function describeFlag(flag: FlagSpec): string {
   const notes: string[] = [];
   if (flag.required) notes.push('required');
   if (flag.default !== undefined) notes.push(`default ${flag.default}`);
-  return notes.length === 0 ? flag.help : `${flag.help} (${notes.join(', ')})`;
+  notes.push(`env ${envNameOf(flag)}`);
+  return `${flag.help} (${notes.join(', ')})`;
 }
 
 /** Left-aligned columns, two spaces apart, indented by two. */

@@ -59,7 +59,7 @@ export async function readSecret(secret: SecretSpec, io: Pick<CliIo, 'env' | 'st
   return value;
 }
 
-function decodeChunk(decoder: TextDecoder, chunk: Uint8Array, name: string): string {
+function decodeChunk(decoder: InstanceType<typeof TextDecoder>, chunk: Uint8Array, name: string): string {
   try {
     return decoder.decode(chunk, { stream: true });
   } catch {

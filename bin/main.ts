@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { CliIo } from '@ferry/core';
+import {
+  COMMANDS,
+  FerryError,
+  formatErrorLine,
+  formatGroupHelp,
+  formatHelp,
+  formatTopHelp,
+  isFerryError,
+  parseCommandLine,
+} from '@ferry/core';
+import { runners } from './commands.js';
+
+/** The version of the root package.json, read when asked (help and --version only). */
+export function ferryVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * Parses argv, prints help or the version, or runs the command's runner; returns the exit code.
+ * An expected failure (FerryError) is one stderr line `ferry: …` and its table exit code; anything
+ * else is a bug and keeps its stack, with exit code 70.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const line = parseCommandLine(argv, io.env, COMMANDS);
+    switch (line.kind) {
+      case 'version':
+        io.stdout.write(`${ferryVersion()}\n`);
+        return 0;
+      case 'help':
+        if (line.command) io.stdout.write(formatHelp(line.command));
+        else if (line.group) io.stdout.write(formatGroupHelp(line.group, COMMANDS));
+        else io.stdout.write(formatTopHelp(COMMANDS, ferryVersion()));
+        return 0;
+      case 'run': {
+        const load = runners[line.command.name];
+        if (!load) {
+          throw new FerryError(
+            'NOT_AVAILABLE',
+            `ferry ${line.command.name} is not built yet in this version`,
+          );
+        }
+        const run = await load();
+        return await run(line, io);
+      }
+    }
+  } catch (error) {
+    if (isFerryError(error)) {
+      io.stderr.write(`${formatErrorLine(error)}\n`);
+      return error.exitCode;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(`ferry: unexpected error, please report it (FERRY_INTERNAL)\n${detail}\n`);
+    return 70;
+  }
+}
+
+/** The process edge: real streams and environment; SIGINT/SIGTERM abort io.signal, a second one exits. */
+export async function runFromProcess(): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    process.exitCode = await main(process.argv.slice(2), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      // A getter: process.stdin is only opened by a command that reads it.
+      get stdin() {
+        return process.stdin;
+      },
+      env: process.env,
+      signal: stop.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
