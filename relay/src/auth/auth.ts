@@ -93,6 +93,22 @@ export class Auth {
     return !(await this.tables.users.isEmpty());
   }
 
+  /** The oldest user: `ferry up` binds its own disk to them, in-process, without a pairing code. */
+  async firstUser(): Promise<string | undefined> {
+    const users = await this.tables.users.values();
+    users.sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
+    return users[0]?.name;
+  }
+
+  /** `ferry up`: the relay and the device share a process (and an owner), so no code is needed. */
+  bindOwnDevice(user: string, device: string): Promise<{ user: string; device: string; token: string }> {
+    checkName('device', device);
+    return this.serial(async () => {
+      await this.checkDeviceNameFree(user, device);
+      return { user, device, token: await this.bindDeviceUnlocked(user, device) };
+    });
+  }
+
   /** `ferry user add`: any number of users, names unique. */
   addUser(name: string, password: string): Promise<UserRecord> {
     return this.serial(() => this.insertUser(name, password));
