@@ -1,0 +1,236 @@
+import { html, LitElement } from 'lit';
+import { type Account, type Api, ApiError, fieldOfError, type OptionSpec, type ProviderInfo } from './api.js';
+import { formatExact } from './format.js';
+import { shared } from './styles.js';
+
+type OptionValue = string | number | boolean;
+
+const INPUT_TYPE: Record<OptionSpec['type'], string> = {
+  string: 'text',
+  secret: 'password',
+  url: 'url',
+  integer: 'number',
+  boolean: 'checkbox',
+  path: 'text',
+};
+
+/**
+ * Accounts page: the list (with "needs attention"), removal, and the add form generated from
+ * the chosen provider's options schema (`/api/providers`). A refusal of the options — the
+ * schema check or the relay's test listing — is shown next to the field it is about.
+ */
+export class FerryAccounts extends LitElement {
+  static override properties = {
+    api: { attribute: false },
+    accounts: { attribute: false },
+    providers: { attribute: false },
+    provider: { state: true },
+    fieldErrors: { state: true },
+    formError: { state: true },
+    busy: { state: true },
+    listError: { state: true },
+  };
+  declare api: Api;
+  declare accounts: Account[];
+  declare providers: ProviderInfo[];
+  declare provider: string;
+  declare fieldErrors: Record<string, string>;
+  declare formError: ApiError | undefined;
+  declare busy: boolean;
+  declare listError: ApiError | undefined;
+  static override styles = shared;
+
+  constructor() {
+    super();
+    this.accounts = [];
+    this.providers = [];
+    this.provider = '';
+    this.fieldErrors = {};
+    this.formError = undefined;
+    this.busy = false;
+    this.listError = undefined;
+  }
+
+  private get chosen(): ProviderInfo | undefined {
+    return this.providers.find((p) => p.name === this.provider) ?? this.providers[0];
+  }
+
+  private readOptions(form: HTMLFormElement, spec: readonly OptionSpec[]): Record<string, OptionValue> {
+    const options: Record<string, OptionValue> = {};
+    for (const option of spec) {
+      const input = form.querySelector<HTMLInputElement>(`[name="opt-${option.key}"]`);
+      if (!input) continue;
+      if (option.type === 'boolean') options[option.key] = input.checked;
+      else if (input.value.trim() === '') continue;
+      else if (option.type === 'integer') options[option.key] = Number(input.value);
+      else options[option.key] = option.type === 'secret' ? input.value : input.value.trim();
+    }
+    return options;
+  }
+
+  private async submit(event: SubmitEvent) {
+    event.preventDefault();
+    const provider = this.chosen;
+    if (!provider) return;
+    const form = event.target as HTMLFormElement;
+    const name = (form.querySelector<HTMLInputElement>('[name="account-name"]')?.value ?? '').trim();
+    const options = this.readOptions(form, provider.options);
+    this.busy = true;
+    this.fieldErrors = {};
+    this.formError = undefined;
+    try {
+      await this.api.addAccount(name, provider.name, options);
+      form.reset();
+      this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
+    } catch (error) {
+      const refusal =
+        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+      const text = `${refusal.message}${refusal.hint ? ` (${refusal.hint})` : ''}`;
+      if (refusal.code === 'FERRY_BAD_PROVIDER_OPTIONS') {
+        const keys = provider.options.map((option) => option.key);
+        const field = fieldOfError(refusal.message, keys, options);
+        if (field) this.fieldErrors = { [`opt-${field}`]: text };
+        else this.formError = refusal;
+      } else if (refusal.code === 'FERRY_CONFLICT' || /account name|'name'/.test(refusal.message)) {
+        this.fieldErrors = { 'account-name': text };
+      } else this.formError = refusal;
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async removeAccount(name: string) {
+    this.listError = undefined;
+    try {
+      await this.api.removeAccount(name);
+      this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
+    } catch (error) {
+      this.listError = error instanceof ApiError ? error : undefined;
+    }
+  }
+
+  private field(id: string, label: string, help: string, input: unknown) {
+    const error = this.fieldErrors[id];
+    return html`
+      <label for=${id}>${label}${help ? html` <span class="help" id=${`${id}-help`}>${help}</span>` : ''}</label>
+      ${input}
+      ${error ? html`<p class="error" id=${`${id}-error`} role="alert">${error}</p>` : ''}
+    `;
+  }
+
+  private optionInput(option: OptionSpec) {
+    const id = `opt-${option.key}`;
+    const invalid = this.fieldErrors[id] !== undefined;
+    const described = [`${id}-help`, invalid ? `${id}-error` : ''].filter(Boolean).join(' ');
+    const label = `${option.key}${option.required ? '' : ' (optional)'}`;
+    if (option.type === 'boolean')
+      return this.field(
+        id,
+        label,
+        option.help,
+        html`<input
+          id=${id}
+          name=${id}
+          type="checkbox"
+          ?checked=${option.default === true}
+          aria-describedby=${described}
+          aria-invalid=${invalid ? 'true' : 'false'}
+        />`,
+      );
+    return this.field(
+      id,
+      label,
+      option.help,
+      html`<input
+        id=${id}
+        name=${id}
+        type=${INPUT_TYPE[option.type]}
+        ?required=${option.required}
+        placeholder=${option.default === undefined ? '' : String(option.default)}
+        autocomplete=${option.type === 'secret' ? 'new-password' : 'off'}
+        aria-describedby=${described}
+        aria-invalid=${invalid ? 'true' : 'false'}
+      />`,
+    );
+  }
+
+  override render() {
+    const provider = this.chosen;
+    const nameInvalid = this.fieldErrors['account-name'] !== undefined;
+    return html`
+      <section aria-labelledby="accounts-title">
+        <h2 id="accounts-title">Accounts</h2>
+        ${this.listError ? html`<p class="error" role="alert">${this.listError.message}</p>` : ''}
+        ${
+          this.accounts.length === 0
+            ? html`<p class="muted">No account yet: add the first cloud account below.</p>`
+            : html`<ul class="plain" aria-label="Accounts">
+              ${this.accounts.map(
+                (account) => html`<li class="card row spread">
+                  <div>
+                    <h3>${account.name}</h3>
+                    <span class="muted">${account.provider}, added ${formatExact(account.createdAt)}</span>
+                    ${
+                      account.needsAttention
+                        ? html`<p class="warn"><span class="badge warn">Needs attention</span> ${account.needsAttention}</p>`
+                        : ''
+                    }
+                  </div>
+                  <button class="danger" aria-label=${`Remove account ${account.name}`} @click=${() => this.removeAccount(account.name)}>
+                    Remove
+                  </button>
+                </li>`,
+              )}
+            </ul>`
+        }
+        <form class="card" @submit=${this.submit} aria-labelledby="add-account-title" novalidate>
+          <h3 id="add-account-title">Add an account</h3>
+          <label for="provider">Provider</label>
+          <select
+            id="provider"
+            name="provider"
+            @change=${(e: Event) => {
+              this.provider = (e.target as HTMLSelectElement).value;
+              this.fieldErrors = {};
+              this.formError = undefined;
+            }}
+          >
+            ${this.providers.map(
+              (p) =>
+                html`<option value=${p.name} ?selected=${p.name === provider?.name}>${p.name}: ${p.description}</option>`,
+            )}
+          </select>
+          ${this.field(
+            'account-name',
+            'Account name',
+            'letters, digits, dot, dash or underscore',
+            html`<input
+              id="account-name"
+              name="account-name"
+              required
+              maxlength="64"
+              aria-describedby=${nameInvalid ? 'account-name-help account-name-error' : 'account-name-help'}
+              aria-invalid=${nameInvalid ? 'true' : 'false'}
+            />`,
+          )}
+          <fieldset style="border: none; padding: 0; margin: 0">
+            <legend class="visually-hidden">Options of ${provider?.name ?? 'the provider'}</legend>
+            ${provider?.options.map((option) => this.optionInput(option))}
+          </fieldset>
+          ${
+            this.formError
+              ? html`<p class="error" role="alert">
+                ${this.formError.message}${this.formError.hint ? html` <span class="hint">(${this.formError.hint})</span>` : ''}
+              </p>`
+              : ''
+          }
+          <p class="help">The relay tries one listing with these options before it saves anything.</p>
+          <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Checking…' : 'Add account'}</button>
+        </form>
+      </section>
+    `;
+  }
+}
+customElements.define('ferry-accounts', FerryAccounts);

@@ -1,0 +1,1 @@
+import './ferry-app.js';
