@@ -1,0 +1,467 @@
+import { FerryError } from './errors.js';
+import { md5Hex } from './md5.js';
+
+/**
+ * Path safety: a cloud name (a `/`-separated path relative to a container root, as a provider
+ * gives it) becomes a relative path that stays under the container folder and that the disk's
+ * file system can hold. Names are mapped, never skipped: a backup tool must not lose a file
+ * because of its name. The rules, the escape and their limits are in docs/paths.md.
+ */
+
+/** The file system of the backup disk. `portable` is what ext4, exFAT and NTFS can all hold. */
+export type DiskKind = 'ext4' | 'exfat' | 'ntfs' | 'portable';
+
+export interface DiskTarget {
+  kind: DiskKind;
+  /** True when `A.txt` and `a.txt` are the same file (NTFS, exFAT, ext4 with casefold). */
+  caseInsensitive: boolean;
+}
+
+/** The strictest target and the default: names that all three file systems hold, case folded. */
+export const PORTABLE_TARGET: DiskTarget = Object.freeze({ kind: 'portable', caseInsensitive: true });
+
+/** The usual target for a file system as it is formatted by default. */
+export function diskTarget(kind: DiskKind): DiskTarget {
+  return { kind, caseInsensitive: kind !== 'ext4' };
+}
+
+/** Why a name was changed, in the order the rules run (reasons are listed in this order). */
+export const RENAME_REASONS = [
+  'absolute',
+  'empty-segment',
+  'not-nfc',
+  'control-char',
+  'backslash',
+  'lone-surrogate',
+  'windows-char',
+  'dot-segment',
+  'trailing-dot-space',
+  'reserved-name',
+  'ferry-folder',
+  'ferry-part',
+  'too-long',
+  'twin',
+] as const;
+
+export type RenameReason = (typeof RENAME_REASONS)[number];
+
+export interface MappedPath {
+  /** Relative, `/`-separated, NFC; every segment non-empty, not `.`/`..`, at most MAX_SEGMENT_BYTES. */
+  path: string;
+  /** True when `path` differs from the cloud path (the device logs it and shows it on the panel). */
+  renamed: boolean;
+  reasons: RenameReason[];
+}
+
+/** The suffix the device gives a file while it downloads (device/src/fetch-file.ts). */
+export const FERRY_PART_SUFFIX = '.ferry-part';
+/** The folder at the disk root that holds Ferry's own state (device/src/identity.ts). */
+export const FERRY_FOLDER = '.ferry';
+/** ext4, exFAT and NTFS all cap one name at 255 (bytes on ext4, UTF-16 units on the others). */
+export const MAX_NAME_BYTES = 255;
+/** A mapped name leaves room for `.ferry-part`, so the partial file's name fits as well. */
+export const MAX_SEGMENT_BYTES = MAX_NAME_BYTES - FERRY_PART_SUFFIX.length;
+
+/** An extension is kept through truncation when it is this short (bytes, dot included). */
+const MAX_EXTENSION_BYTES = 16;
+/** Hex digits of the short hash in `~<hash>`: 32 bits, enough to keep siblings apart. */
+const TAG_HEX = 8;
+
+const WINDOWS_FORBIDDEN = new Set([':', '*', '?', '"', '<', '>', '|']);
+/** Win32 names refused whatever their extension; COM¹ and friends count too. */
+const WINDOWS_RESERVED = new Set([
+  'CON',
+  'PRN',
+  'AUX',
+  'NUL',
+  'CONIN$',
+  'CONOUT$',
+  ...['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '¹', '²', '³'].flatMap((d) => [`COM${d}`, `LPT${d}`]),
+]);
+
+const COMBINING_MARK = /^\p{M}/u;
+
+const followsWindowsRules = (target: DiskTarget): boolean => target.kind !== 'ext4';
+
+/** Case folding as the disk compares names; identity on a case-sensitive target. */
+export function foldName(name: string, target: DiskTarget): string {
+  return target.caseInsensitive ? name.toUpperCase().toLowerCase().normalize('NFC') : name;
+}
+
+/** UTF-8 bytes of a string; a lone surrogate becomes its 3-byte WTF-8 form, so no two strings share bytes. */
+function utf8(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (const char of text) {
+    const cp = char.codePointAt(0) as number;
+    if (cp < 0x80) bytes.push(cp);
+    else if (cp < 0x800) bytes.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+    else if (cp < 0x10000) bytes.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+    else
+      bytes.push(
+        0xf0 | (cp >> 18),
+        0x80 | ((cp >> 12) & 0x3f),
+        0x80 | ((cp >> 6) & 0x3f),
+        0x80 | (cp & 0x3f),
+      );
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** `%XX` per UTF-8 byte, uppercase hex: `:` → `%3A`, NUL → `%00`. */
+function percentEscape(char: string): string {
+  let out = '';
+  for (const byte of utf8(char)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
+/** UTF-8 length of a unit (a code point or an ASCII escape). */
+function unitBytes(unit: string): number {
+  const cp = unit.codePointAt(0) as number;
+  if (unit.length > 2 || cp < 0x80) return unit.length; // escapes and ASCII
+  return cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/** A mapped name cut into pieces that truncation must not split: code points and `%XX` escapes. */
+function units(name: string): string[] {
+  return name.match(/%[0-9A-F]{2}|[\s\S]/gu) ?? [];
+}
+
+const bytesOf = (parts: string[]): number => parts.reduce((sum, unit) => sum + unitBytes(unit), 0);
+
+/** First TAG_HEX hex digits of the MD5 of `text`: stable across runs and machines. */
+function shortHash(text: string): string {
+  return md5Hex(utf8(text)).slice(0, TAG_HEX);
+}
+
+/**
+ * `<stem>~<tag><ext>` within MAX_SEGMENT_BYTES: the stem is cut on a code point / escape boundary,
+ * a short extension (`.jpg`) is kept so the file still opens with the right program.
+ */
+function withTag(name: string, tag: string): string {
+  const parts = units(name);
+  const dot = parts.lastIndexOf('.');
+  const ext = dot > 0 && bytesOf(parts.slice(dot)) <= MAX_EXTENSION_BYTES ? parts.slice(dot) : [];
+  const stem = parts.slice(0, parts.length - ext.length);
+  const budget = MAX_SEGMENT_BYTES - (1 + tag.length) - bytesOf(ext);
+  let used = 0;
+  let keep = 0;
+  while (keep < stem.length && used + unitBytes(stem[keep] as string) <= budget) {
+    used += unitBytes(stem[keep] as string);
+    keep++;
+  }
+  // A cut can leave a base letter without its combining mark; NFC of that prefix never grows it.
+  return `${stem.slice(0, keep).join('')}~${tag}${ext.join('')}`.normalize('NFC');
+}
+
+interface Segment {
+  /** The segment as the cloud spells it (not normalized). */
+  raw: string;
+  /** Its mapped name on the disk, before twins are resolved. */
+  safe: string;
+  /** Offset in the cloud path just past this segment (past trailing slashes for the last one). */
+  rawEnd: number;
+}
+
+function mapSegment(raw: string, top: boolean, target: DiskTarget, reasons: Set<RenameReason>): string {
+  const name = raw.normalize('NFC');
+  if (name !== raw) reasons.add('not-nfc');
+  const windows = followsWindowsRules(target);
+  const parts: string[] = [];
+  let escaped: RenameReason | undefined;
+  for (const char of name) {
+    const cp = char.codePointAt(0) as number;
+    let reason: RenameReason | undefined;
+    if (cp < 0x20 || cp === 0x7f) reason = 'control-char';
+    else if (char === '\\') reason = 'backslash';
+    else if (cp >= 0xd800 && cp <= 0xdfff) reason = 'lone-surrogate';
+    else if (windows && WINDOWS_FORBIDDEN.has(char)) reason = 'windows-char';
+    // A combining mark after an escape would compose with its hex digit (`%3A` + U+0301 → `%3Á`).
+    else if (escaped !== undefined && COMBINING_MARK.test(char)) reason = escaped;
+    escaped = reason;
+    if (reason === undefined) parts.push(char);
+    else {
+      reasons.add(reason);
+      parts.push(percentEscape(char));
+    }
+  }
+
+  if (name === '.' || name === '..') {
+    reasons.add('dot-segment');
+    parts.splice(0, parts.length, ...parts.map(percentEscape));
+  }
+  if (windows) {
+    // Win32 drops trailing dots and spaces, so `a.` would become `a`: escape the whole run.
+    for (let i = parts.length - 1; i >= 0 && (parts[i] === '.' || parts[i] === ' '); i--) {
+      parts[i] = percentEscape(parts[i] as string);
+      reasons.add('trailing-dot-space');
+    }
+    // Win32 reserves CON, NUL, COM1, ... with any extension (and trailing spaces before it).
+    const firstDot = parts.indexOf('.');
+    let stemEnd = firstDot < 0 ? parts.length : firstDot;
+    while (stemEnd > 0 && parts[stemEnd - 1] === ' ') stemEnd--;
+    if (stemEnd > 0 && WINDOWS_RESERVED.has(parts.slice(0, stemEnd).join('').toUpperCase())) {
+      parts[stemEnd - 1] = percentEscape(parts[stemEnd - 1] as string);
+      reasons.add('reserved-name');
+    }
+  }
+  const same = (a: string, b: string): boolean => foldName(a, target) === foldName(b, target);
+  if (top && same(parts.join(''), FERRY_FOLDER)) {
+    parts[0] = percentEscape('.');
+    reasons.add('ferry-folder');
+  }
+  const tail = parts.slice(-FERRY_PART_SUFFIX.length);
+  if (tail.length === FERRY_PART_SUFFIX.length && same(tail.join(''), FERRY_PART_SUFFIX)) {
+    parts[parts.length - FERRY_PART_SUFFIX.length] = percentEscape('.');
+    reasons.add('ferry-part');
+  }
+
+  const mapped = parts.join('');
+  if (bytesOf(parts) <= MAX_SEGMENT_BYTES) return mapped;
+  reasons.add('too-long');
+  return withTag(mapped, shortHash(raw));
+}
+
+function mapSegments(
+  cloudPath: string,
+  target: DiskTarget,
+): { segments: Segment[]; reasons: Set<RenameReason> } {
+  if (typeof cloudPath !== 'string')
+    throw new FerryError('UNSAFE_PATH', `a cloud path must be a string, not ${typeof cloudPath}`);
+  const reasons = new Set<RenameReason>();
+  const segments: Segment[] = [];
+  let start = 0;
+  for (let end = 0; end <= cloudPath.length; end++) {
+    if (end < cloudPath.length && cloudPath[end] !== '/') continue;
+    const raw = cloudPath.slice(start, end);
+    if (raw.length === 0) reasons.add(start === 0 && end < cloudPath.length ? 'absolute' : 'empty-segment');
+    else segments.push({ raw, safe: mapSegment(raw, segments.length === 0, target, reasons), rawEnd: end });
+    start = end + 1;
+  }
+  const last = segments.at(-1);
+  if (last === undefined)
+    throw new FerryError(
+      'UNSAFE_PATH',
+      `the cloud path '${cloudPath}' names no file or folder (it is empty or only slashes)`,
+      'the listing that gave this path is broken; the entry is set aside',
+    );
+  last.rawEnd = cloudPath.length;
+  return { segments, reasons };
+}
+
+const ordered = (reasons: Set<RenameReason>): RenameReason[] => RENAME_REASONS.filter((r) => reasons.has(r));
+
+/**
+ * Maps one cloud path to a safe relative disk path, alone (no twins: use PathAllocator for a
+ * container). Deterministic; throws UNSAFE_PATH only for a path that names nothing (`''`, `/`).
+ */
+export function safeRelativePath(cloudPath: string, target: DiskTarget = PORTABLE_TARGET): MappedPath {
+  const { segments, reasons } = mapSegments(cloudPath, target);
+  const path = segments.map((segment) => segment.safe).join('/');
+  return { path, renamed: path !== cloudPath, reasons: ordered(reasons) };
+}
+
+// ---- Twins ------------------------------------------------------------------------------------
+
+/** 64-bit fingerprint of `text` chained on a previous one (two 32-bit murmur-style lanes). */
+let fpHi = 0;
+let fpLo = 0;
+function fingerprint(seedHi: number, seedLo: number, text: string): void {
+  let h1 = seedHi ^ 0x9e3779b9;
+  let h2 = seedLo ^ 0x85ebca6b;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0xcc9e2d51);
+    h1 = (h1 << 15) | (h1 >>> 17);
+    h2 = Math.imul(h2 ^ c, 0x1b873593);
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  h1 ^= text.length;
+  h2 ^= Math.imul(text.length, 0x27d4eb2f);
+  h1 = fmix(h1 + Math.imul(h2, 0x2545f491));
+  h2 = fmix(h2 ^ h1);
+  fpHi = h1 >>> 0;
+  fpLo = h2 >>> 0 || 1; // (0, 0) marks an empty slot
+}
+
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+const NATURAL = 1; // the owner's cloud name is its disk name: it outranks any renamed twin
+const FROZEN = 2; // handed out by map(): the owner of this disk name never changes again
+
+/**
+ * Open-addressing table: fingerprint of (cloud parent, folded disk name) → fingerprint of the cloud
+ * path that owns the disk name. 17 bytes a slot instead of two strings a path.
+ */
+class OwnerTable {
+  private keys = new Uint32Array(2 * 1024);
+  private owners = new Uint32Array(2 * 1024);
+  private flags = new Uint8Array(1024);
+  size = 0;
+
+  /** Slot of the key, or of the empty place where it would go. */
+  slot(hi: number, lo: number): number {
+    const mask = this.flags.length - 1;
+    let i = (Math.imul(hi, 0x9e3779b1) ^ lo) & mask;
+    while (this.keys[2 * i + 1] !== 0 && (this.keys[2 * i] !== hi || this.keys[2 * i + 1] !== lo))
+      i = (i + 1) & mask;
+    return i;
+  }
+
+  used(i: number): boolean {
+    return this.keys[2 * i + 1] !== 0;
+  }
+
+  ownedBy(i: number, hi: number, lo: number): boolean {
+    return this.owners[2 * i] === hi && this.owners[2 * i + 1] === lo;
+  }
+
+  flagsAt(i: number): number {
+    return this.flags[i] as number;
+  }
+
+  /** Lower rank wins: natural names first, then the smaller owner fingerprint (order-free). */
+  outranks(i: number, natural: boolean, hi: number, lo: number): boolean {
+    const theirs = ((this.flags[i] as number) & NATURAL) !== 0;
+    if (natural !== theirs) return natural;
+    const oh = this.owners[2 * i] as number;
+    return hi !== oh ? hi < oh : lo < (this.owners[2 * i + 1] as number);
+  }
+
+  set(i: number, keyHi: number, keyLo: number, ownerHi: number, ownerLo: number, flags: number): void {
+    if (!this.used(i)) {
+      this.keys[2 * i] = keyHi;
+      this.keys[2 * i + 1] = keyLo;
+      this.size++;
+    }
+    this.owners[2 * i] = ownerHi;
+    this.owners[2 * i + 1] = ownerLo;
+    this.flags[i] = flags;
+    if (this.size * 10 > this.flags.length * 7) this.grow();
+  }
+
+  freeze(i: number): void {
+    this.flags[i] = (this.flags[i] as number) | FROZEN;
+  }
+
+  private grow(): void {
+    const { keys, owners, flags } = this;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.owners = new Uint32Array(owners.length * 2);
+    this.flags = new Uint8Array(flags.length * 2);
+    for (let i = 0; i < flags.length; i++) {
+      const hi = keys[2 * i] as number;
+      const lo = keys[2 * i + 1] as number;
+      if (lo === 0) continue;
+      const j = this.slot(hi, lo);
+      this.keys[2 * j] = hi;
+      this.keys[2 * j + 1] = lo;
+      this.owners[2 * j] = owners[2 * i] as number;
+      this.owners[2 * j + 1] = owners[2 * i + 1] as number;
+      this.flags[j] = flags[i] as number;
+    }
+  }
+}
+
+const ROOT_HI = 0x243f6a88;
+const ROOT_LO = 0x85a308d3;
+
+/**
+ * Maps the cloud paths of one container on one device and keeps twins apart: two cloud paths
+ * whose mapped names fold to the same disk name in the same folder (NFC/NFD, case on a
+ * case-insensitive disk, names that escape alike) get distinct disk paths.
+ *
+ * Rule: the twin whose cloud name is already its disk name ("natural") keeps the plain name; if
+ * none or several are natural, the one with the smallest fingerprint of its cloud path does. Every
+ * other twin gets `~<hash>` before its extension, the hash of its own cloud path, so its name does
+ * not depend on how many twins there are. The rule is order-free for names passed to reserve()
+ * first; map() alone lets the first name mapped keep the plain name (a name once handed out never
+ * moves within this allocator). See docs/paths.md.
+ */
+export class PathAllocator {
+  private readonly table = new OwnerTable();
+
+  constructor(readonly target: DiskTarget = PORTABLE_TARGET) {}
+
+  /** How many (folder, name) pairs the allocator remembers. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Makes the allocator aware of a cloud path without handing out its name (any order). */
+  reserve(cloudPath: string): void {
+    this.walk(cloudPath, false);
+  }
+
+  map(cloudPath: string): MappedPath {
+    return this.walk(cloudPath, true);
+  }
+
+  private walk(cloudPath: string, assign: boolean): MappedPath {
+    const { segments, reasons } = mapSegments(cloudPath, this.target);
+    const table = this.table;
+    const names: string[] = [];
+    let parentHi = ROOT_HI;
+    let parentLo = ROOT_LO;
+    let start = 0;
+    for (const segment of segments) {
+      fingerprint(parentHi, parentLo, cloudPath.slice(start, segment.rawEnd));
+      const ownerHi = fpHi;
+      const ownerLo = fpLo;
+      const natural = segment.safe === segment.raw;
+      fingerprint(parentHi, parentLo, foldName(segment.safe, this.target));
+      const keyHi = fpHi;
+      const keyLo = fpLo;
+      const i = table.slot(keyHi, keyLo);
+      const flags = (natural ? NATURAL : 0) | (assign ? FROZEN : 0);
+      let name = segment.safe;
+      if (!table.used(i)) table.set(i, keyHi, keyLo, ownerHi, ownerLo, flags);
+      else if (table.ownedBy(i, ownerHi, ownerLo)) {
+        if (assign) table.freeze(i);
+      } else if ((table.flagsAt(i) & FROZEN) === 0 && table.outranks(i, natural, ownerHi, ownerLo))
+        table.set(i, keyHi, keyLo, ownerHi, ownerLo, flags);
+      else if (assign) {
+        name = this.twinName(
+          segment.safe,
+          cloudPath.slice(0, segment.rawEnd),
+          parentHi,
+          parentLo,
+          ownerHi,
+          ownerLo,
+        );
+        reasons.add('twin');
+      }
+      names.push(name);
+      parentHi = ownerHi;
+      parentLo = ownerLo;
+      start = segment.rawEnd;
+    }
+    const path = names.join('/');
+    return { path, renamed: path !== cloudPath, reasons: ordered(reasons) };
+  }
+
+  /** `<stem>~<hash of the cloud path><ext>`, the next hash if even that name is taken. */
+  private twinName(
+    safe: string,
+    cloudPrefix: string,
+    parentHi: number,
+    parentLo: number,
+    ownerHi: number,
+    ownerLo: number,
+  ): string {
+    for (let attempt = 0; ; attempt++) {
+      const name = withTag(safe, shortHash(attempt === 0 ? cloudPrefix : `${cloudPrefix}\u0000${attempt}`));
+      fingerprint(parentHi, parentLo, foldName(name, this.target));
+      const i = this.table.slot(fpHi, fpLo);
+      if (!this.table.used(i)) {
+        this.table.set(i, fpHi, fpLo, ownerHi, ownerLo, FROZEN);
+        return name;
+      }
+      if (this.table.ownedBy(i, ownerHi, ownerLo)) return name;
+    }
+  }
+}
