@@ -1,0 +1,296 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  deletedUpstream,
+  indexDocName,
+  readEntries,
+  readGroupSummaries,
+  readReceipt,
+  version,
+} from '@ferry/core';
+import { MemoryProvider } from '@ferry/core/providers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  bytesOf,
+  cloudTree,
+  complete,
+  crawl,
+  DEVICE,
+  groupDoc,
+  groupOf,
+  makeRig,
+  makeWorker,
+  type Rig,
+  readTree,
+  start,
+  WatchedProvider,
+  waitFor,
+} from './rig.js';
+
+const encoder = new TextEncoder();
+const never = new AbortController().signal;
+
+/** A small account: nested folders, an empty folder, an empty file, one multi-chunk file. */
+function account(seed = 1): MemoryProvider {
+  const provider = new MemoryProvider({ chunkSize: 16 * 1024 });
+  let mtime = 1_600_000_000_000 + seed * 1_000_000;
+  const put = (path: string, bytes: Uint8Array) => {
+    mtime += 1000;
+    provider.put(path, bytes, { mtime });
+  };
+  put('docs/a.txt', encoder.encode(`alpha ${seed}`));
+  put('docs/b.txt', encoder.encode(`bravo ${seed}`));
+  put('docs/deep/er/c.bin', bytesOf(seed, 150_000));
+  put('empty.txt', new Uint8Array(0));
+  put('photos/2024/x.jpg', bytesOf(seed + 100, 40_000));
+  put('photos/2024/y.jpg', bytesOf(seed + 200, 41_000));
+  put('photos/z.jpg', bytesOf(seed + 300, 3_000));
+  provider.mkdir('nothing-here', { mtime: 1_600_000_000_000 });
+  put('readme.md', encoder.encode('# hello'));
+  return provider;
+}
+
+describe('ContainerWorker on a crawled memory account', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await makeRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  it('lands every file byte for byte with its mtime; receipts equal versions; progress complete', async () => {
+    const cloud = account();
+    const result = await crawl(rig, 'c1', cloud, { groupSize: 3 });
+    expect(result.groups).toBeGreaterThan(2);
+    const worker = makeWorker(rig, { name: 'c1', provider: cloud });
+    expect(await worker.pass(never)).toBe(true);
+
+    const root = join(rig.diskRoot, 'c1');
+    expect(await readTree(root)).toEqual(await cloudTree(cloud));
+    for (let group = 0; group < result.groups; group++) {
+      const doc = await groupDoc(rig, 'c1', group);
+      for (const entry of readEntries(doc)) {
+        expect(readReceipt(doc, DEVICE, entry.path), entry.path).toBe(version(entry));
+        if (!entry.isDir)
+          expect(Math.trunc((await stat(join(root, entry.path))).mtimeMs), entry.path).toBe(entry.mtime);
+      }
+    }
+    expect(await complete(rig, 'c1')).toBe(true);
+    expect(rig.parts.map.size).toBe(0);
+    // Nothing to do any more: a second pass does no work and reads nothing.
+    const reads = cloud.calls.read;
+    expect(await worker.pass(never)).toBe(false);
+    expect(cloud.calls.read).toBe(reads);
+  });
+
+  it('a changed file gets the new content; the old copy is kept under .ferry/versions', async () => {
+    const cloud = account();
+    await crawl(rig, 'c1', cloud);
+    const worker = makeWorker(rig, { name: 'c1', provider: cloud });
+    await worker.pass(never);
+
+    cloud.put('docs/a.txt', encoder.encode('alpha, second edition'), { mtime: 1_700_000_000_000 });
+    const recrawl = await crawl(rig, 'c1', cloud);
+    expect(recrawl.changed).toBe(1);
+    expect(await complete(rig, 'c1')).toBe(false);
+    await worker.pass(never);
+
+    expect(await readFile(join(rig.diskRoot, 'c1', 'docs', 'a.txt'), 'utf8')).toBe('alpha, second edition');
+    const kept = await readTree(join(rig.diskRoot, '.ferry', 'versions', 'c1'));
+    const keptFiles = [...kept].filter(([path]) => !path.endsWith('/'));
+    expect(keptFiles).toHaveLength(1);
+    const [keptPath, keptBytes] = keptFiles[0] ?? [];
+    expect(keptPath).toMatch(/^docs\/a\.\d{8}T\d{9}Z\.txt$/);
+    expect(keptBytes?.toString()).toBe('alpha 1');
+    expect(await complete(rig, 'c1')).toBe(true);
+  });
+
+  it('a file deleted upstream stays on disk and is listed by deletedUpstream', async () => {
+    const cloud = account();
+    await crawl(rig, 'c1', cloud);
+    const worker = makeWorker(rig, { name: 'c1', provider: cloud });
+    await worker.pass(never);
+    const group = await groupOf(rig, 'c1', 'docs/b.txt');
+
+    cloud.remove('docs/b.txt');
+    expect((await crawl(rig, 'c1', cloud)).removed).toBe(1);
+    await worker.pass(never);
+
+    expect(await readFile(join(rig.diskRoot, 'c1', 'docs', 'b.txt'), 'utf8')).toBe('bravo 1');
+    expect(deletedUpstream(await groupDoc(rig, 'c1', group), DEVICE)).toEqual(['docs/b.txt']);
+    expect(await complete(rig, 'c1')).toBe(true);
+  });
+
+  it('a group change under a file in flight aborts it; the worker re-takes the first incomplete group', async () => {
+    const inner = account();
+    const cloud = new WatchedProvider(inner);
+    await crawl(rig, 'c1', cloud, { groupSize: 3 });
+    const inFlight = 'photos/2024/y.jpg';
+    const early = 'docs/a.txt';
+    const flightGroup = await groupOf(rig, 'c1', inFlight);
+    expect(await groupOf(rig, 'c1', early)).toBeLessThan(flightGroup);
+
+    cloud.hold(inFlight);
+    const run = start(makeWorker(rig, { name: 'c1', provider: cloud }));
+    try {
+      await waitFor(() => cloud.waiting(inFlight), `${inFlight} in flight`);
+      // The cloud changes both files; the crawl edits the earlier group and the one in flight.
+      inner.put(inFlight, bytesOf(999, 41_000), { mtime: 1_700_000_000_000 });
+      inner.put(early, encoder.encode('alpha, changed while the worker was busy'), {
+        mtime: 1_700_000_000_000,
+      });
+      const readsBefore = cloud.reads.length;
+      await crawl(rig, 'c1', cloud, { groupSize: 3 });
+      await waitFor(() => complete(rig, 'c1'), 'the container complete again');
+
+      const after = cloud.reads.slice(readsBefore);
+      expect(after).toContain(early);
+      expect(after).toContain(inFlight);
+      // Back to the first incomplete group: the earlier group's file before the aborted one again.
+      expect(after.indexOf(early)).toBeLessThan(after.indexOf(inFlight));
+      expect(cloud.readsOf(inFlight)).toBe(2);
+    } finally {
+      await run.stop();
+    }
+    expect(new Uint8Array(await readFile(join(rig.diskRoot, 'c1', inFlight)))).toEqual(bytesOf(999, 41_000));
+    expect(await readFile(join(rig.diskRoot, 'c1', early), 'utf8')).toBe(
+      'alpha, changed while the worker was busy',
+    );
+    expect(
+      [...(await readTree(join(rig.diskRoot, 'c1'))).keys()].filter((p) => p.endsWith('.ferry-part')),
+    ).toEqual([]);
+  });
+
+  it('429 storms with Retry-After and truncated bodies end with every file correct, resumed not restarted', async () => {
+    const inner = new MemoryProvider({
+      chunkSize: 2048,
+      faults: {
+        seed: 11,
+        rateLimited: { probability: 0.4, retryAfterMs: 25, operations: ['read'] },
+        truncated: { probability: 0.4, fraction: 0.5 },
+      },
+    });
+    let total = 0;
+    for (let i = 0; i < 12; i++) {
+      const size = 5_000 + i * 701;
+      total += size;
+      inner.put(`f/${String(i).padStart(2, '0')}.bin`, bytesOf(i, size), { mtime: 1_600_000_000_000 + i });
+    }
+    const cloud = new WatchedProvider(inner);
+    await crawl(rig, 'c1', cloud);
+    const run = start(makeWorker(rig, { name: 'c1', provider: cloud }));
+    try {
+      await waitFor(() => complete(rig, 'c1'), 'every file despite the faults', 20_000);
+    } finally {
+      await run.stop();
+    }
+    expect(inner.faultsFired.rateLimited).toBeGreaterThan(2);
+    expect(inner.faultsFired.truncated).toBeGreaterThan(2);
+    inner.setFaults({});
+    expect(await readTree(join(rig.diskRoot, 'c1'))).toEqual(await cloudTree(inner));
+    // The wait is the provider's Retry-After, not the worker's own backoff.
+    expect(rig.logs.some((line) => / in 25 ms: FERRY_RATE_LIMITED/.test(line))).toBe(true);
+    // Every truncated body was resumed where it stopped: not one byte came twice.
+    expect(cloud.bytesSent).toBe(total);
+  });
+
+  it('AUTH sets the container aside as needing attention while the other container goes on', async () => {
+    const broken = new MemoryProvider({ faults: { auth: { every: 1, operations: ['read'] } } });
+    for (let i = 0; i < 8; i++)
+      broken.put(`b/${i}.txt`, encoder.encode(`locked ${i}`), { mtime: 1_600_000_000_000 });
+    const fine = account(2);
+    await crawl(rig, 'locked', broken);
+    await crawl(rig, 'open', fine);
+
+    const runs = [
+      start(makeWorker(rig, { name: 'locked', provider: broken }, { setAsideMs: 300 })),
+      start(makeWorker(rig, { name: 'open', provider: fine })),
+    ];
+    try {
+      await waitFor(() => complete(rig, 'open'), 'the healthy container');
+      expect(await readTree(join(rig.diskRoot, 'open'))).toEqual(await cloudTree(fine));
+      await waitFor(
+        () => rig.status()?.errors.some((line) => line.includes('account needs attention')) === true,
+        'the status doc to show the account',
+      );
+      const status = rig.status();
+      expect(status?.errors.find((line) => line.startsWith('locked'))).toMatch(/FERRY_AUTH/);
+      const lockedFiles = [...(await readTree(join(rig.diskRoot, 'locked'))).keys()].filter(
+        (path) => !path.endsWith('/') && !path.endsWith('.ferry-part'),
+      );
+      expect(lockedFiles).toEqual([]);
+
+      // The user fixes the account: after the attention wait the container completes.
+      broken.setFaults({});
+      await waitFor(() => complete(rig, 'locked'), 'the repaired container');
+    } finally {
+      for (const run of runs) await run.stop();
+    }
+    expect(await readFile(join(rig.diskRoot, 'locked', 'b', '7.txt'), 'utf8')).toBe('locked 7');
+  });
+
+  it('AUTH stops the container asking: no read per file of the group, the pass ends', async () => {
+    const broken = new MemoryProvider({ faults: { auth: { every: 1, operations: ['read'] } } });
+    for (let i = 0; i < 12; i++)
+      broken.put(`b/${i}.txt`, encoder.encode(`locked ${i}`), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'locked', broken, { groupSize: 12 });
+    const worker = makeWorker(rig, { name: 'locked', provider: broken }, { setAsideMs: 60_000 });
+    await worker.pass(never);
+    expect(broken.faultsFired.auth).toBeGreaterThan(0);
+    expect(broken.calls.read).toBeLessThanOrEqual(rig.slots.size);
+    // Until the attention wait is over, another pass does not ask the account again.
+    const reads = broken.calls.read;
+    expect(await worker.pass(never)).toBe(false);
+    expect(broken.calls.read).toBe(reads);
+  });
+
+  it('the same content in a second container is copied from the disk, not downloaded', async () => {
+    const shared = bytesOf(42, 70_000);
+    const one = new WatchedProvider(new MemoryProvider());
+    const two = new WatchedProvider(new MemoryProvider());
+    (one.inner as MemoryProvider).put('music/song.flac', shared, { mtime: 1_600_000_000_000 });
+    (two.inner as MemoryProvider).put('backup/same-song.flac', shared, { mtime: 1_650_000_000_000 });
+    (two.inner as MemoryProvider).put('backup/other.txt', encoder.encode('only here'), {
+      mtime: 1_650_000_000_000,
+    });
+    await crawl(rig, 'one', one);
+    await crawl(rig, 'two', two);
+
+    await makeWorker(rig, { name: 'one', provider: one }).pass(never);
+    await makeWorker(rig, { name: 'two', provider: two }).pass(never);
+
+    expect(two.readsOf('backup/same-song.flac')).toBe(0);
+    expect(two.readsOf('backup/other.txt')).toBe(1);
+    const copy = join(rig.diskRoot, 'two', 'backup', 'same-song.flac');
+    expect(new Uint8Array(await readFile(copy))).toEqual(shared);
+    expect(Math.trunc((await stat(copy)).mtimeMs)).toBe(1_650_000_000_000);
+    expect(await complete(rig, 'two')).toBe(true);
+    expect(
+      rig.logs.some(
+        (line) => line.startsWith('copied same-song.flac') || line.includes('copied backup/same-song.flac'),
+      ),
+    ).toBe(true);
+  });
+
+  it('a dedup source that changed on the disk is not trusted: the file is downloaded', async () => {
+    const shared = bytesOf(43, 30_000);
+    const one = new MemoryProvider();
+    const two = new WatchedProvider(new MemoryProvider());
+    one.put('a.bin', shared, { mtime: 1_600_000_000_000 });
+    (two.inner as MemoryProvider).put('b.bin', shared, { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'one', one);
+    await crawl(rig, 'two', two);
+    await makeWorker(rig, { name: 'one', provider: one }).pass(never);
+    // Someone edits the first copy on the disk (same size, other bytes).
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(rig.diskRoot, 'one', 'a.bin'), bytesOf(44, 30_000));
+
+    await makeWorker(rig, { name: 'two', provider: two }).pass(never);
+    expect(two.readsOf('b.bin')).toBe(1);
+    expect(new Uint8Array(await readFile(join(rig.diskRoot, 'two', 'b.bin')))).toEqual(shared);
+    const summaries = readGroupSummaries(await rig.docs.get(indexDocName('two')));
+    expect(summaries).toHaveLength(1);
+    expect(await complete(rig, 'two')).toBe(true);
+  });
+});
