@@ -202,10 +202,12 @@ export class ContainerWorker {
     let lastProgress = 0;
     try {
       const tasks: Promise<void>[] = [];
+      // An account that needs attention stops here: one AUTH is enough, not one per due file.
+      const stopStarting = () => changed || !this.options.space.ok || this.attentionUntil > clock();
       for (const entry of due) {
-        if (changed || groupWork.signal.aborted || !this.options.space.ok) break;
+        if (groupWork.signal.aborted || stopStarting()) break;
         const release = await slots.take(groupWork.signal);
-        if (changed || !this.options.space.ok) {
+        if (stopStarting()) {
           release();
           break;
         }
