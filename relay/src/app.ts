@@ -19,6 +19,7 @@ import {
 } from './routes/context.js';
 import { deviceRoutes } from './routes/devices.js';
 import { installErrorHandling } from './routes/errors.js';
+import { panelRoutes } from './routes/panel.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
 
@@ -158,6 +159,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(accountRoutes(ctx));
   await app.register(containerRoutes(ctx));
   await app.register(statusRoutes(ctx));
+  await app.register(panelRoutes());
   if (options.sync)
     await options.sync(app, {
       authenticate: (token) => auth.authenticate(token),
