@@ -1,0 +1,388 @@
+import { posix } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isFerryError } from './errors.js';
+import {
+  type DiskTarget,
+  diskTarget,
+  MAX_SEGMENT_BYTES,
+  PathAllocator,
+  PORTABLE_TARGET,
+  safeRelativePath,
+} from './paths.js';
+
+const EXT4 = diskTarget('ext4');
+const TARGETS: DiskTarget[] = [PORTABLE_TARGET, EXT4, diskTarget('ntfs'), diskTarget('exfat')];
+const NFD_CAFE = 'cafe\u0301';
+const NFC_CAFE = 'caf\u00e9';
+
+const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+const portable = (cloudPath: string): string => safeRelativePath(cloudPath).path;
+const onExt4 = (cloudPath: string): string => safeRelativePath(cloudPath, EXT4).path;
+
+/** Written here, not imported: the test's own idea of what each target refuses. */
+function problems(path: string, target: DiskTarget): string[] {
+  const found: string[] = [];
+  const windows = target.kind !== 'ext4';
+  const fold = (text: string): string => (target.caseInsensitive ? text.toLowerCase() : text);
+  if (!posix.normalize(posix.join('/root', path)).startsWith('/root/')) found.push('leaves the root');
+  if (path.normalize('NFC') !== path) found.push('not NFC');
+  path.split('/').forEach((segment, index) => {
+    const where = `segment ${JSON.stringify(segment)}`;
+    if (segment === '' || segment === '.' || segment === '..') found.push(`${where}: empty or dot`);
+    if (bytes(segment) > MAX_SEGMENT_BYTES) found.push(`${where}: ${bytes(segment)} bytes`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+    if (/[\u0000-\u001f\u007f\\]/.test(segment)) found.push(`${where}: control or backslash`);
+    if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(segment))
+      found.push(`${where}: lone surrogate`);
+    if (windows && /[:*?"<>|]/.test(segment)) found.push(`${where}: Windows character`);
+    if (windows && /[. ]$/.test(segment)) found.push(`${where}: trailing dot or space`);
+    if (windows && /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\.|$)/i.test(segment))
+      found.push(`${where}: reserved name`);
+    if (index === 0 && fold(segment) === '.ferry') found.push(`${where}: Ferry's folder`);
+    if (fold(segment).endsWith('.ferry-part')) found.push(`${where}: Ferry's part suffix`);
+  });
+  return found;
+}
+
+describe('safeRelativePath: the hostile list of the issue', () => {
+  it.each(TARGETS)('keeps every hostile name under the root on $kind', (target) => {
+    const hostile = [
+      '../x',
+      '/etc/x',
+      'a\\b',
+      'a\u0000b',
+      NFD_CAFE,
+      `${'n'.repeat(296)}.txt`,
+      'a/../../b',
+      './.',
+      '..',
+      'CON.txt',
+      'x:y',
+      '.ferry/db',
+      'name.ferry-part',
+      `${'😀'.repeat(80)}.jpg`,
+      '漢字'.repeat(60),
+      '..\\..\\windows',
+      'a/./b',
+      ' . /..  /. ',
+    ];
+    for (const cloudPath of hostile) {
+      const mapped = safeRelativePath(cloudPath, target);
+      expect({ cloudPath, problems: problems(mapped.path, target) }).toEqual({ cloudPath, problems: [] });
+      // ext4 holds these as they are (` . ` is not `.`); everything else needed a change.
+      const kept = target.kind === 'ext4' && ['CON.txt', 'x:y', ' . /..  /. '].includes(cloudPath);
+      expect({ cloudPath, renamed: mapped.renamed }).toEqual({ cloudPath, renamed: !kept });
+      expect(mapped.reasons.length > 0).toBe(!kept);
+    }
+  });
+
+  it('escapes dot segments instead of resolving them, so each cloud key stays its own file', () => {
+    expect(portable('../x')).toBe('%2E%2E/x');
+    expect(portable('a/../../b')).toBe('a/%2E%2E/%2E%2E/b');
+    expect(portable('./.')).toBe('%2E/%2E');
+    expect(safeRelativePath('a/../b').reasons).toEqual(['dot-segment']);
+  });
+
+  it('drops a leading slash and empty segments', () => {
+    expect(safeRelativePath('/etc/x')).toEqual({ path: 'etc/x', renamed: true, reasons: ['absolute'] });
+    expect(safeRelativePath('a//b/')).toEqual({ path: 'a/b', renamed: true, reasons: ['empty-segment'] });
+  });
+
+  it('escapes control characters, backslashes and lone surrogates on every target', () => {
+    for (const target of TARGETS) {
+      expect(safeRelativePath('a\\b', target).path).toBe('a%5Cb');
+      expect(safeRelativePath('a\u0000b\u001f\u007f', target).path).toBe('a%00b%1F%7F');
+      expect(safeRelativePath('a\ud800b', target)).toMatchObject({
+        path: 'a%ED%A0%80b',
+        reasons: ['lone-surrogate'],
+      });
+    }
+  });
+
+  it('escapes :*?"<>| and trailing dots or spaces only where the disk refuses them', () => {
+    expect(portable('x:y')).toBe('x%3Ay');
+    expect(onExt4('x:y')).toBe('x:y');
+    expect(portable('a*b?c"d<e>f|g')).toBe('a%2Ab%3Fc%22d%3Ce%3Ef%7Cg');
+    expect(safeRelativePath('x:y', diskTarget('ntfs')).path).toBe('x%3Ay');
+    expect(portable('a. ')).toBe('a%2E%20');
+    expect(portable('dir./f')).toBe('dir%2E/f');
+    expect(portable('...')).toBe('%2E%2E%2E');
+    expect(onExt4('a. ')).toBe('a. ');
+    expect(portable('a.b c')).toBe('a.b c');
+  });
+
+  it('keeps NFC after an escape: a combining mark does not join the hex digit', () => {
+    const mapped = portable('a:\u0301b');
+    expect(mapped).toBe('a%3A%CC%81b');
+    expect(mapped.normalize('NFC')).toBe(mapped);
+  });
+
+  it('escapes Windows reserved names on NTFS, exFAT and portable, not on ext4', () => {
+    expect(portable('CON.txt')).toBe('CO%4E.txt');
+    expect(portable('con .txt')).toBe('co%6E .txt');
+    expect(portable('lpt1')).toBe('lpt%31');
+    expect(portable('COM\u00b9')).toBe('COM%C2%B9');
+    expect(portable('aux.tar.gz')).toBe('au%78.tar.gz');
+    expect(portable('dir/nul')).toBe('dir/nu%6C');
+    expect(safeRelativePath('PRN', diskTarget('exfat')).reasons).toEqual(['reserved-name']);
+    expect(onExt4('CON.txt')).toBe('CON.txt');
+    for (const fine of ['CONSOLE.txt', 'COM10', 'xcon', 'con-man.txt']) expect(portable(fine)).toBe(fine);
+  });
+
+  it("escapes Ferry's own top-level folder and part suffix", () => {
+    expect(portable('.ferry/db')).toBe('%2Eferry/db');
+    expect(portable('.ferry')).toBe('%2Eferry');
+    expect(portable('.FERRY/db')).toBe('%2EFERRY/db');
+    expect(onExt4('.FERRY/db')).toBe('.FERRY/db');
+    expect(portable('a/.ferry/db')).toBe('a/.ferry/db');
+    expect(portable('name.ferry-part')).toBe('name%2Eferry-part');
+    expect(portable('dir/x.FERRY-PART')).toBe('dir/x%2EFERRY-PART');
+    expect(onExt4('x.FERRY-PART')).toBe('x.FERRY-PART');
+    expect(safeRelativePath('.ferry-part').reasons).toEqual(['ferry-part']);
+  });
+
+  it('cuts a long name on a code point boundary, keeps its extension, adds a stable hash', () => {
+    const long = `${'n'.repeat(296)}.txt`;
+    const mapped = safeRelativePath(long);
+    expect(mapped.reasons).toEqual(['too-long']);
+    expect(bytes(mapped.path)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+    expect(mapped.path).toMatch(/^n+~[0-9a-f]{8}\.txt$/);
+    expect(safeRelativePath(long).path).toBe(mapped.path);
+    const sibling = safeRelativePath(`${'n'.repeat(297)}.txt`).path;
+    expect(sibling).not.toBe(mapped.path);
+    expect(sibling.replace(/~.*/, '')).toBe(mapped.path.replace(/~.*/, ''));
+    // A short name is left alone, a 244-byte one too (room left for `.ferry-part`).
+    expect(portable('n'.repeat(MAX_SEGMENT_BYTES))).toBe('n'.repeat(MAX_SEGMENT_BYTES));
+    expect(bytes(portable('n'.repeat(MAX_SEGMENT_BYTES + 1)))).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+  });
+
+  it('cuts emoji and CJK names between characters, never inside one', () => {
+    for (const [name, char] of [
+      [`${'😀'.repeat(80)}.jpg`, '😀'],
+      ['漢字'.repeat(60), '漢'],
+      [`${'é'.repeat(130)}.txt`, 'é'],
+    ] as const) {
+      const mapped = portable(name);
+      expect(bytes(mapped)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+      expect(bytes(mapped)).toBeGreaterThan(MAX_SEGMENT_BYTES - 12);
+      const stem = mapped.replace(/~[0-9a-f]{8}(\.\w+)?$/, '');
+      expect(stem.length).toBeGreaterThan(0);
+      expect(name.startsWith(stem)).toBe(true);
+      expect(stem.startsWith(char)).toBe(true);
+      expect(Buffer.from(mapped, 'utf8').toString('utf8')).toBe(mapped);
+    }
+  });
+
+  it('cuts a long name without splitting an escape', () => {
+    const mapped = portable(':'.repeat(120));
+    expect(mapped).toMatch(/^(%3A)+~[0-9a-f]{8}$/);
+    expect(bytes(mapped)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+  });
+
+  it('returns NFC and leaves a clean path untouched', () => {
+    expect(safeRelativePath(NFD_CAFE)).toEqual({ path: NFC_CAFE, renamed: true, reasons: ['not-nfc'] });
+    expect(safeRelativePath('Photos/2024/IMG 0001.JPG')).toEqual({
+      path: 'Photos/2024/IMG 0001.JPG',
+      renamed: false,
+      reasons: [],
+    });
+    expect(safeRelativePath('100% done.txt').path).toBe('100% done.txt');
+  });
+
+  it('refuses only a path that names nothing, with UNSAFE_PATH', () => {
+    for (const nothing of ['', '/', '//', '///']) {
+      let caught: unknown;
+      try {
+        safeRelativePath(nothing);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isFerryError(caught, 'UNSAFE_PATH')).toBe(true);
+      expect(() => new PathAllocator().map(nothing)).toThrow(/names no file/);
+    }
+    expect(() => safeRelativePath(undefined as unknown as string)).toThrow(/must be a string/);
+  });
+});
+
+describe('PathAllocator: twins', () => {
+  it('gives NFC/NFD twins distinct paths, the natural (NFC) name keeps the plain one', () => {
+    for (const target of [PORTABLE_TARGET, EXT4]) {
+      const paths = new PathAllocator(target);
+      expect(paths.map(NFC_CAFE)).toEqual({ path: NFC_CAFE, renamed: false, reasons: [] });
+      const twin = paths.map(NFD_CAFE);
+      expect(twin.path).toMatch(new RegExp(`^${NFC_CAFE}~[0-9a-f]{8}$`));
+      expect(twin.reasons).toEqual(['not-nfc', 'twin']);
+      expect(paths.map(NFD_CAFE)).toEqual(twin);
+      expect(paths.map(NFC_CAFE).path).toBe(NFC_CAFE);
+    }
+  });
+
+  it('gives case twins distinct paths on a case-insensitive disk only', () => {
+    const folded = new PathAllocator(PORTABLE_TARGET);
+    expect(folded.map('A.txt').path).toBe('A.txt');
+    expect(folded.map('a.txt').path).toMatch(/^a~[0-9a-f]{8}\.txt$/);
+    const exact = new PathAllocator(EXT4);
+    expect(exact.map('A.txt').path).toBe('A.txt');
+    expect(exact.map('a.txt').path).toBe('a.txt');
+  });
+
+  it('gives names that escape alike distinct paths', () => {
+    const paths = new PathAllocator();
+    paths.reserve('a%3Ab');
+    paths.reserve('a:b');
+    expect(paths.map('a:b').path).toMatch(/^a%3Ab~[0-9a-f]{8}$/);
+    expect(paths.map('a%3Ab').path).toBe('a%3Ab');
+    const slashes = new PathAllocator();
+    expect(new Set(['a/b', 'a//b', '/a/b', 'a/b/'].map((p) => slashes.map(p).path)).size).toBe(4);
+  });
+
+  it('keeps a folder and its files together when the folder is a twin', () => {
+    const paths = new PathAllocator();
+    const upper = paths.map('Dir/x.txt').path;
+    const lower = paths.map('dir/x.txt').path;
+    expect(upper).toBe('Dir/x.txt');
+    expect(lower).toMatch(/^dir~[0-9a-f]{8}\/x\.txt$/);
+    expect(posix.dirname(paths.map('dir/y.txt').path)).toBe(posix.dirname(lower));
+    expect(paths.map('dir').path).toBe(posix.dirname(lower));
+    expect(paths.map('Dir').path).toBe('Dir');
+  });
+
+  it('does not hand a name taken by a literal `~hash` name to a twin', () => {
+    const first = new PathAllocator();
+    first.map('A.txt');
+    const tagged = first.map('a.txt').path;
+    const paths = new PathAllocator();
+    for (const name of [tagged, 'A.txt', 'a.txt']) paths.reserve(name);
+    const mapped = ['a.txt', tagged, 'A.txt'].map((name) => paths.map(name).path);
+    expect(mapped[1]).toBe(tagged);
+    expect(new Set(mapped).size).toBe(3);
+  });
+
+  it('is order-free once every name is reserved: the same set gives the same paths', () => {
+    const names = [NFD_CAFE, NFC_CAFE, 'A.txt', 'a.txt', 'a:b', 'a%3Ab', 'DIR/x', 'dir/x', 'Dir/X', 'ok'];
+    const run = (order: string[]): Map<string, string> => {
+      const paths = new PathAllocator();
+      for (const name of [...order].reverse()) paths.reserve(name);
+      return new Map(order.map((name) => [name, paths.map(name).path]));
+    };
+    const once = run(names);
+    expect(run([...names].reverse())).toEqual(once);
+    expect(run([...names.slice(5), ...names.slice(0, 5)])).toEqual(once);
+    expect(once.get(NFC_CAFE)).toBe(NFC_CAFE);
+    expect(once.get('a%3Ab')).toBe('a%3Ab');
+    expect(new Set(once.values()).size).toBe(names.length);
+  });
+});
+
+/** mulberry32: a small seeded generator, so a failure can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HOSTILE_ALPHABET = [
+  '/',
+  '/',
+  '.',
+  '..',
+  ' ',
+  '\\',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  ':',
+  '*',
+  '?',
+  '"',
+  '<',
+  '>',
+  '|',
+  '%',
+  '%3A',
+  '~',
+  'a',
+  'A',
+  'b',
+  NFC_CAFE,
+  NFD_CAFE,
+  '\u0301',
+  '😀',
+  '漢',
+  '\ud800',
+  '\udc00',
+  'CON',
+  'nul',
+  'com1',
+  '.ferry',
+  '.FERRY-part',
+  '.txt',
+  'ß',
+  'SS',
+  '\u212a',
+  'k',
+  'x'.repeat(100),
+  '漢'.repeat(40),
+];
+
+function hostileStrings(count: number, random: () => number): string[] {
+  const out: string[] = [];
+  while (out.length < count) {
+    const tokens = 1 + Math.floor(random() * 8);
+    let text = '';
+    for (let i = 0; i < tokens; i++) text += HOSTILE_ALPHABET[Math.floor(random() * HOSTILE_ALPHABET.length)];
+    if (text.split('/').some((segment) => segment.length > 0)) out.push(text);
+  }
+  return out;
+}
+
+describe('property: 5,000 hostile strings', () => {
+  const names = hostileStrings(5_000, seeded(20261125));
+
+  it.each(TARGETS)('every mapped path is safe on $kind', (target) => {
+    const bad = names
+      .map((cloudPath) => ({
+        cloudPath,
+        problems: problems(safeRelativePath(cloudPath, target).path, target),
+      }))
+      .filter((found) => found.problems.length > 0);
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it('is deterministic', () => {
+    for (const cloudPath of names.slice(0, 500)) expect(portable(cloudPath)).toBe(portable(cloudPath));
+  });
+
+  it.each([PORTABLE_TARGET, EXT4])(
+    'the allocator never gives two cloud paths one disk path on $kind',
+    (target) => {
+      const fold = (path: string): string =>
+        target.caseInsensitive ? path.normalize('NFC').toUpperCase().toLowerCase() : path.normalize('NFC');
+      const paths = new PathAllocator(target);
+      const owner = new Map<string, string>();
+      const given = new Map<string, string>();
+      let twins = 0;
+      for (const cloudPath of names) {
+        const mapped = paths.map(cloudPath);
+        expect(problems(mapped.path, target)).toEqual([]);
+        if (mapped.reasons.includes('twin')) twins++;
+        const before = given.get(cloudPath);
+        if (before !== undefined) expect(mapped.path).toBe(before);
+        given.set(cloudPath, mapped.path);
+        const key = fold(mapped.path);
+        const holder = owner.get(key) ?? cloudPath;
+        expect({ key, holder }).toEqual({ key, holder: cloudPath });
+        owner.set(key, cloudPath);
+      }
+      expect(twins).toBeGreaterThan(10);
+      // Same set, new allocator, same order: same paths (what a restart sees).
+      const again = new PathAllocator(target);
+      for (const cloudPath of names) expect(again.map(cloudPath).path).toBe(given.get(cloudPath));
+    },
+  );
+});
