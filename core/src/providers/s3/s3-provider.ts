@@ -1,0 +1,296 @@
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { Entry } from '../../entry.js';
+import { FerryError } from '../../errors.js';
+import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
+import { FolderDeriver, type ListedObject, rootKeyPrefix, wholeSeconds } from '../object-store.js';
+import { checkReadRange, providerPathSegments } from '../provider-path.js';
+import { md5FromEtag } from './etag.js';
+import { mapS3Error, s3ErrorCode, s3HttpStatus } from './s3-errors.js';
+
+export interface S3ProviderInit {
+  bucket: string;
+  /** Key prefix inside the bucket that is the account's root ('' or absent: the whole bucket). */
+  prefix?: string;
+  /** Default us-east-1; R2 wants 'auto'. */
+  region?: string;
+  /** For S3-compatible stores (MinIO, B2, Wasabi, R2, …); absent: AWS itself. */
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Report ETags as md5 (default true). Turn off for SSE-KMS / SSE-C buckets, whose ETags are not MD5s. */
+  md5Etags?: boolean;
+  /** Keys per ListObjectsV2 page, 1..1000 (default 1000, the S3 maximum). */
+  pageSize?: number;
+  /** Attempts per request inside the SDK (default 3: two quick retries before Ferry's own). */
+  maxAttempts?: number;
+  /** Milliseconds to open a connection (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Milliseconds a socket may stay silent mid-request (default 60 s). */
+  requestTimeoutMs?: number;
+}
+
+/** Zero-byte objects whose key ends in '/' are folder markers. */
+const isMarkerKey = (key: string, size: number) => key.endsWith('/') && size === 0;
+
+/**
+ * An S3 bucket (or a prefix of one) through ListObjectsV2, HeadObject and ranged GetObject. Object
+ * stores have no folders: they come from key prefixes and zero-byte `dir/` markers. The version
+ * is the ETag's MD5 when the ETag is one (not for multipart uploads), else size and mtime, where
+ * mtime is the object's LastModified in whole seconds. No quota: S3 has none. See README.md.
+ */
+export class S3Provider implements Provider {
+  readonly name = 's3';
+  readonly capabilities: ProviderCapabilities;
+  readonly bucket: string;
+  /** The account root as a key prefix: '' or 'some/prefix/'. */
+  readonly keyPrefix: string;
+  private readonly client: S3Client;
+  private readonly md5Etags: boolean;
+  private readonly pageSize: number;
+  private running = 0;
+
+  constructor(init: S3ProviderInit) {
+    const refuse = (message: string): never => {
+      throw new FerryError('BAD_PROVIDER_OPTIONS', `s3: ${message}`);
+    };
+    if (typeof init.bucket !== 'string' || init.bucket.trim() === '') refuse('bucket is required');
+    if (typeof init.accessKeyId !== 'string' || init.accessKeyId === '') refuse('accessKeyId is required');
+    if (typeof init.secretAccessKey !== 'string' || init.secretAccessKey === '')
+      refuse('secretAccessKey is required');
+    if (init.endpoint !== undefined && !/^https?:\/\/[^/]/.test(init.endpoint))
+      refuse(`endpoint must be an http or https URL, got '${init.endpoint}'`);
+    const pageSize = init.pageSize ?? 1000;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+      refuse(`pageSize must be 1..1000, got ${pageSize}`);
+    const maxAttempts = init.maxAttempts ?? 3;
+    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
+      refuse(`maxAttempts must be >= 1, got ${maxAttempts}`);
+    if (init.prefix !== undefined) providerPathSegments(rootKeyPrefix(init.prefix).replace(/\/$/, ''));
+
+    this.bucket = init.bucket.trim();
+    this.keyPrefix = rootKeyPrefix(init.prefix);
+    this.md5Etags = init.md5Etags ?? true;
+    this.pageSize = pageSize;
+    this.capabilities = {
+      hashTypes: this.md5Etags ? ['md5'] : [],
+      mtimePrecisionMs: 1000,
+      rangeReads: true,
+      emptyFolders: false,
+    };
+    this.client = new S3Client({
+      region: init.region === undefined || init.region === '' ? 'us-east-1' : init.region,
+      ...(init.endpoint === undefined ? {} : { endpoint: init.endpoint }),
+      forcePathStyle: init.forcePathStyle ?? false,
+      credentials: { accessKeyId: init.accessKeyId, secretAccessKey: init.secretAccessKey },
+      maxAttempts,
+      // Checksums only where S3 demands them: S3-compatible stores (s3rver, older MinIO) store
+      // aws-chunked framing as content, and Ferry verifies the MD5 itself after a download.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: {
+        connectionTimeout: init.connectTimeoutMs ?? 10_000,
+        requestTimeout: init.requestTimeoutMs ?? 60_000,
+      },
+    });
+  }
+
+  /** Listings and downloads running right now (0 when every iteration has ended or stopped). */
+  get activeRequests(): number {
+    return this.running;
+  }
+
+  async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
+    const segments = providerPathSegments(folder);
+    const prefix = this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`);
+    const what = `list '${folder}'`;
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const deriver = new FolderDeriver();
+    // One page is fetched ahead while the consumer works through the current one; stopping
+    // early aborts it.
+    const ahead = new AbortController();
+    const onAbort = () => ahead.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort);
+    this.running++;
+    try {
+      let sawKey = false;
+      let pending = this.page(prefix, undefined, ahead.signal, what);
+      for (;;) {
+        const page = await pending;
+        const token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        if (token !== undefined) {
+          pending = this.page(prefix, token, ahead.signal, what);
+          pending.catch(() => {}); // awaited below; this only keeps an early stop from an unhandled rejection
+        }
+        for (const object of page.Contents ?? []) {
+          if (object.Key === undefined || !object.Key.startsWith(prefix)) continue;
+          sawKey = true;
+          for (const entry of deriver.entriesFor(this.listedObject(object, prefix))) {
+            signal?.throwIfAborted();
+            yield entry;
+          }
+        }
+        if (token === undefined) break;
+      }
+      if (!sawKey && segments.length > 0)
+        throw new FerryError('NOT_FOUND', `s3: ${what}: no such folder (no key starts with it)`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      ahead.abort();
+      this.running--;
+    }
+  }
+
+  async stat(path: string, options: { signal?: AbortSignal } = {}): Promise<Entry> {
+    const segments = providerPathSegments(path);
+    if (segments.length === 0) return { path: '', size: 0, mtime: 0, isDir: true };
+    const what = `stat '${path}'`;
+    const key = this.keyPrefix + path;
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: options.signal,
+      });
+      const entry: Entry = {
+        path,
+        size: head.ContentLength ?? 0,
+        mtime: wholeSeconds(head.LastModified?.getTime() ?? 0),
+        isDir: false,
+      };
+      const md5 = this.md5Etags ? md5FromEtag(head.ETag) : undefined;
+      if (md5 !== undefined) {
+        entry.hash = md5;
+        entry.hashType = 'md5';
+      }
+      return entry;
+    } catch (error) {
+      if (!isNotFound(error)) throw this.mapError(error, what, options.signal);
+    }
+    // No object of that name: a folder when some key starts with `path/`.
+    const page = await this.page(`${key}/`, undefined, options.signal, what, 1);
+    const first = page.Contents?.[0];
+    if (first === undefined) throw new FerryError('NOT_FOUND', `s3: ${what}: no such file or folder`);
+    return { path, size: 0, mtime: wholeSeconds(first.LastModified?.getTime() ?? 0), isDir: true };
+  }
+
+  async *read(path: string, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    checkReadRange(options.offset, options.length);
+    providerPathSegments(path);
+    const offset = options.offset ?? 0;
+    const { length, signal } = options;
+    const what = `read '${path}'`;
+    if (length === 0) {
+      await this.stat(path, { ...(signal ? { signal } : {}) }).then((entry) => {
+        if (entry.isDir) throw new FerryError('BAD_INPUT', `s3: ${what}: is a folder, not a file`);
+      });
+      return;
+    }
+    const range =
+      offset === 0 && length === undefined
+        ? undefined
+        : `bytes=${offset}-${length === undefined ? '' : offset + length - 1}`;
+    this.running++;
+    try {
+      let response: GetObjectCommandOutput;
+      try {
+        response = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + path, Range: range }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        // 416: the range starts at or past the end. The object exists (else NoSuchKey): nothing to read.
+        if (s3HttpStatus(error) === 416 || s3ErrorCode(error) === 'InvalidRange') return;
+        throw this.mapError(error, what, signal);
+      }
+      const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
+      const expected = response.ContentLength;
+      let got = 0;
+      try {
+        if (body !== undefined)
+          for await (const chunk of body) {
+            got += chunk.length;
+            yield chunk;
+          }
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw new FerryError(
+          'TRUNCATED',
+          `s3: ${what}: the download broke off after ${got} bytes (${s3ErrorCode(error) ?? 'stream error'})`,
+          'Ferry resumes with a ranged read',
+          { cause: error },
+        );
+      } finally {
+        body?.destroy?.();
+      }
+      if (expected !== undefined && got < expected)
+        throw new FerryError('TRUNCATED', `s3: ${what}: got ${got} of ${expected} bytes`);
+    } finally {
+      this.running--;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private listedObject(
+    object: NonNullable<ListObjectsV2CommandOutput['Contents']>[number],
+    prefix: string,
+  ): ListedObject {
+    const key = object.Key as string;
+    const size = object.Size ?? 0;
+    const listed: ListedObject = {
+      name: key.slice(prefix.length),
+      size,
+      mtime: wholeSeconds(object.LastModified?.getTime() ?? 0),
+      marker: isMarkerKey(key, size),
+    };
+    const md5 = this.md5Etags ? md5FromEtag(object.ETag) : undefined;
+    if (md5 !== undefined) {
+      listed.hash = md5;
+      listed.hashType = 'md5';
+    }
+    return listed;
+  }
+
+  private async page(
+    prefix: string,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+    maxKeys = this.pageSize,
+  ): Promise<ListObjectsV2CommandOutput> {
+    try {
+      return await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix === '' ? undefined : prefix,
+          ContinuationToken: token,
+          MaxKeys: maxKeys,
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw this.mapError(error, what, signal);
+    }
+  }
+
+  private mapError(error: unknown, what: string, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason;
+    return mapS3Error(error, what);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = s3ErrorCode(error);
+  return (
+    code === 'NotFound' || code === 'NoSuchKey' || (s3HttpStatus(error) === 404 && code !== 'NoSuchBucket')
+  );
+}
