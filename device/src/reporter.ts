@@ -54,16 +54,19 @@ export class Reporter {
     return this.totalBytes;
   }
 
-  space(state: 'active' | 'inactive', freeBytes: number, minFreeBytes: number): void {
+  /** `why` says what made the device inactive when it is not the free space itself. */
+  space(state: 'active' | 'inactive', freeBytes: number, minFreeBytes: number, why?: string): void {
     const changed = state !== this.state;
     this.state = state;
     this.freeBytes = freeBytes;
     this.minFreeBytes = minFreeBytes;
     if (changed) {
       this.log(
-        state === 'inactive'
-          ? `inactive: ${freeBytes} bytes free, below --min-free ${minFreeBytes}`
-          : `active: ${freeBytes} bytes free`,
+        state === 'active'
+          ? `active: ${freeBytes} bytes free`
+          : why
+            ? `inactive: ${why} (${freeBytes} bytes free, --min-free ${minFreeBytes})`
+            : `inactive: ${freeBytes} bytes free, below --min-free ${minFreeBytes}`,
       );
       this.flush();
     } else this.schedule();

@@ -11,6 +11,8 @@ export interface SpaceGateOptions {
   /** While Active, how often to look (default 30 s, as the device loop asks). */
   activeCheckMs?: number;
   reporter: Reporter;
+  /** Milliseconds since the epoch (tests move it by hand). */
+  clock?: () => number;
 }
 
 /**
@@ -21,10 +23,15 @@ export interface SpaceGateOptions {
  */
 export class SpaceGate {
   private low = false;
+  /** After a write failed with ENOSPC: Inactive until then, whatever statfs says (quotas, reserved blocks). */
+  private refusedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new AbortController();
+  private readonly clock: () => number;
 
-  constructor(private readonly options: SpaceGateOptions) {}
+  constructor(private readonly options: SpaceGateOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
 
   get ok(): boolean {
     return !this.low;
@@ -41,9 +48,11 @@ export class SpaceGate {
 
   /** Returns once the disk has room; Inactive (reported) while it waits. */
   async ensure(signal: AbortSignal): Promise<void> {
+    const recheckMs = this.options.recheckMs ?? 60_000;
     for (;;) {
       const free = await this.freeBytes();
-      if (free >= this.options.minFreeBytes) {
+      const refusedFor = this.refusedUntil - this.clock();
+      if (free >= this.options.minFreeBytes && refusedFor <= 0) {
         if (this.low || this.inFlight.signal.aborted) {
           this.low = false;
           this.inFlight = new AbortController();
@@ -53,13 +62,26 @@ export class SpaceGate {
         return;
       }
       this.low = true;
-      this.options.reporter.space('inactive', free, this.options.minFreeBytes);
-      await sleep(this.options.recheckMs ?? 60_000, signal);
+      this.options.reporter.space(
+        'inactive',
+        free,
+        this.options.minFreeBytes,
+        refusedFor > 0 ? 'the disk refused a write for lack of space' : undefined,
+      );
+      await sleep(refusedFor > 0 ? Math.min(refusedFor, recheckMs) : recheckMs, signal);
     }
   }
 
-  /** A write failed with ENOSPC: the same as finding the disk below min-free. */
+  /**
+   * A write failed with ENOSPC (or a quota): Inactive for one recheck period even when statfs
+   * still shows room, else the device would retry the write at once, in a tight loop.
+   */
   reportFull(): void {
+    this.refusedUntil = this.clock() + (this.options.recheckMs ?? 60_000);
+    this.goLow();
+  }
+
+  private goLow(): void {
     this.low = true;
     this.inFlight.abort(new Error('disk below --min-free'));
   }
@@ -76,7 +98,7 @@ export class SpaceGate {
         const free = await this.freeBytes();
         if (free < this.options.minFreeBytes) {
           this.options.reporter.space('inactive', free, this.options.minFreeBytes);
-          this.reportFull();
+          this.goLow();
         } else {
           this.options.reporter.space('active', free, this.options.minFreeBytes);
           this.arm();
