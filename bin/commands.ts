@@ -24,4 +24,5 @@ export const runners: Readonly<Record<string, () => Promise<Runner>>> = {
   'container remove': async () => (await relayCli()).runContainerRemove,
   crawl: async () => (await relayCli()).runCrawl,
   status: async () => (await relayCli()).runStatus,
+  device: async () => (await import('@ferry/device')).runDevice,
 };

@@ -44,7 +44,8 @@ export interface AgentOptions {
   /** The containers bound to this device (from the relay, or its copy on the disk when offline). */
   containers: () => Promise<DeviceContainer[]>;
   createProvider: (name: string, options: ProviderOptions) => Provider;
-  pathMapper: (container: string) => PathMapper;
+  /** Safe disk paths for a container's cloud paths; may read the container's catalog first. */
+  pathMapper: (container: string) => PathMapper | Promise<PathMapper>;
   clock?: () => number;
   log?: (line: string) => void;
   timing?: AgentTiming;
@@ -159,12 +160,20 @@ export class DeviceAgent {
         this.reporter.error(container.name, error, 'provider');
         continue;
       }
+      let paths: PathMapper;
+      try {
+        paths = await this.options.pathMapper(container.name);
+      } catch (error) {
+        provider.close?.().catch(() => undefined);
+        this.reporter.error(container.name, error, 'paths');
+        continue;
+      }
       const worker = new ContainerWorker(
         {
           name: container.name,
           provider,
           folder: container.folder,
-          paths: this.options.pathMapper(container.name),
+          paths,
         },
         {
           device: this.options.device,

@@ -19,9 +19,7 @@ interface Sub<V> {
   del(key: string): Promise<void>;
   keys(): AsyncIterable<string>;
   iterator(range: { gte: string; lt: string }): AsyncIterable<[string, V]>;
-  batch(
-    operations: ({ type: 'del'; key: string } | { type: 'put'; key: string; value: V })[],
-  ): Promise<void>;
+  batch(operations: ({ type: 'del'; key: string } | { type: 'put'; key: string; value: V })[]): Promise<void>;
 }
 
 /**

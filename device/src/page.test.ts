@@ -56,7 +56,7 @@ describe('device page', () => {
     refuse = true;
     const wrong = await post(url, JSON.stringify({ user: 'alice', password: 'nope' }));
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error.code).toBe('FERRY_UNAUTHORIZED');
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('FERRY_UNAUTHORIZED');
     expect(calls).toEqual(['alice/nas', 'alice/pi']);
   });
 
@@ -84,7 +84,7 @@ describe('device page', () => {
     for (const [body, headers, status, message] of cases) {
       const response = await post(url, body, headers);
       expect(response.status, body.slice(0, 40)).toBe(status);
-      expect((await response.json()).error.message).toMatch(message);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(message);
     }
     expect(calls).toEqual([]);
     expect((await fetch(`${url}/nope`)).status).toBe(404);

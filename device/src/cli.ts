@@ -1,0 +1,42 @@
+import type { CliIo, Runner } from '@ferry/core';
+import type { Parallel } from './agent.js';
+import { startDevice } from './runtime.js';
+
+/** Plain timestamped lines: the device runs under systemd or in a terminal just the same. */
+export function lineLog(io: Pick<CliIo, 'stdout'>): (line: string) => void {
+  return (line) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+/** Resolves when the command is asked to stop (SIGINT/SIGTERM abort io.signal). */
+export function untilStopped(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/**
+ * `ferry device`: binds the disk once, then works until stopped. A refusal while binding (wrong
+ * pairing code, taken name) ends the command with its error; once bound, the device keeps going
+ * through relay outages on its own.
+ */
+export const runDevice: Runner = async (parsed, io) => {
+  const log = lineLog(io);
+  const device = await startDevice({
+    relayUrl: parsed.flags.relay as string,
+    diskRoot: parsed.flags.disk as string,
+    name: parsed.flags.name as string | undefined,
+    pairCode: parsed.flags.pair as string | undefined,
+    minFreeBytes: parsed.flags['min-free'] as number,
+    parallel: parsed.flags.parallel as Parallel | 'auto',
+    port: parsed.flags.port as number,
+    log,
+  });
+  if (device.pageUrl) log(`device page: ${device.pageUrl}`);
+  try {
+    await Promise.race([device.ready, untilStopped(io.signal)]);
+    await untilStopped(io.signal);
+  } finally {
+    log('device stopping');
+    await device.close();
+  }
+  return 0;
+};

@@ -1,0 +1,257 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkName, FerryError, isFerryError } from '@ferry/core';
+import { createProvider } from '@ferry/core/providers';
+import { type AgentTiming, autoParallel, DeviceAgent, type DeviceContainer, type Parallel } from './agent.js';
+import { readContainers, writeContainers } from './containers-file.js';
+import { type DiskIO, nodeDisk } from './disk-io.js';
+import { DiskState } from './disk-state.js';
+import { type DeviceIdentity, readIdentity, stateFolder, writeIdentity } from './identity.js';
+import { DevicePage } from './page.js';
+import { containerPaths, probeDiskTarget } from './paths.js';
+import { RelayClient } from './relay-client.js';
+import { SyncedReplica } from './replica.js';
+
+export interface DeviceRunOptions {
+  /** http(s) base URL of the relay. */
+  relayUrl: string;
+  diskRoot: string;
+  /** Device name on the relay (default: this machine's host name, made a valid name). */
+  name?: string;
+  /** One-time code from `ferry pair`. */
+  pairCode?: string;
+  minFreeBytes: number;
+  parallel: Parallel | 'auto';
+  /** Port of the device's own page; undefined for none, 0 for any free port. */
+  port?: number;
+  host?: string;
+  log: (line: string) => void;
+  /**
+   * `ferry up`: the relay runs in this process and has already checked the disk's token, so a
+   * disk bound under another URL of the same relay (another port) just follows it.
+   */
+  adoptRelayUrl?: boolean;
+  /** `ferry up`: the relay is in this process and binds the device without a code. */
+  bindInProcess?: (device: string) => Promise<{ user: string; token: string }>;
+  disk?: DiskIO;
+  timing?: AgentTiming;
+}
+
+export interface RunningDevice {
+  /** URL of the device's page, when it has one. */
+  pageUrl?: string;
+  /** Resolves once the disk is bound and the agent runs. */
+  ready: Promise<void>;
+  identity(): DeviceIdentity | undefined;
+  agent(): DeviceAgent | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * `ferry device`: opens the disk's own state, binds the disk to a user once (pairing code, the
+ * page's login form, or in-process for `ferry up`), then runs the agent. Works offline from the
+ * disk's replica whenever the relay cannot be reached.
+ */
+export async function startDevice(options: DeviceRunOptions): Promise<RunningDevice> {
+  const diskRoot = resolve(options.diskRoot);
+  const disk = options.disk ?? nodeDisk;
+  const state = await DiskState.open(diskRoot);
+  let identity = await readIdentity(diskRoot).catch(async (error) => {
+    await state.close();
+    throw error;
+  });
+  if (identity && !sameRelay(identity.relay, options.relayUrl) && options.adoptRelayUrl) {
+    identity = { ...identity, relay: options.relayUrl };
+    await writeIdentity(diskRoot, identity);
+  }
+  if (identity && !sameRelay(identity.relay, options.relayUrl)) {
+    await state.close();
+    throw new FerryError(
+      'CONFLICT',
+      `the disk ${diskRoot} is bound to the relay ${identity.relay}, not ${options.relayUrl}`,
+      `run with --relay ${identity.relay}, or remove ${join(stateFolder(diskRoot), 'device.json')} to bind it anew`,
+    );
+  }
+  const deviceName = identity?.device ?? options.name ?? defaultDeviceName();
+  checkName('device', deviceName);
+
+  let agent: DeviceAgent | undefined;
+  let closed = false;
+  let page: DevicePage | undefined;
+
+  const bindWith = async (bound: { user: string; token: string; device: string }) => {
+    const fresh: DeviceIdentity = {
+      relay: options.relayUrl,
+      device: bound.device,
+      user: bound.user,
+      token: bound.token,
+    };
+    await writeIdentity(diskRoot, fresh);
+    identity = fresh;
+    options.log(`bound this disk as device ${fresh.device} of user ${fresh.user} on ${fresh.relay}`);
+    return fresh;
+  };
+
+  let onBound: (identity: DeviceIdentity) => void = () => {};
+  const bound = new Promise<DeviceIdentity>((resolveBound) => {
+    onBound = resolveBound;
+  });
+  if (options.port !== undefined) {
+    page = new DevicePage({
+      host: options.host ?? '127.0.0.1',
+      port: options.port,
+      deviceName,
+      relayUrl: options.relayUrl,
+      status: () => ({
+        bound: identity !== undefined,
+        device: identity?.device ?? deviceName,
+        user: identity?.user,
+        relay: identity?.relay ?? options.relayUrl,
+        containers: agent?.containers() ?? [],
+        status: agent?.reporter.snapshot(),
+      }),
+      bind: async (user, password, device) => {
+        if (identity) throw new FerryError('CONFLICT', 'this disk is already bound');
+        const fresh = await bindWith(await new RelayClient(options.relayUrl).bind(user, password, device));
+        onBound(fresh);
+        return fresh;
+      },
+    });
+    await page.listen();
+  }
+
+  const ready = (async () => {
+    if (identity) onBound(identity);
+    else if (options.pairCode)
+      onBound(await bindWith(await new RelayClient(options.relayUrl).pair(options.pairCode, deviceName)));
+    else if (options.bindInProcess)
+      onBound(await bindWith({ ...(await options.bindInProcess(deviceName)), device: deviceName }));
+    else
+      options.log(
+        page
+          ? `not bound yet: open ${page.url} and log in to bind this disk, or restart with --pair CODE (from ferry pair)`
+          : 'not bound yet: restart with --pair CODE (from ferry pair)',
+      );
+    const me = await bound;
+    if (closed) return;
+    agent = await runAgent(me);
+  })();
+  ready.catch((error) => options.log(`device stopped: ${describe(error)}`));
+
+  async function runAgent(me: DeviceIdentity): Promise<DeviceAgent> {
+    const client = new RelayClient(me.relay, me.token);
+    const replica = new SyncedReplica({
+      docs: state.docs,
+      dirty: state.dirty,
+      relay: {
+        url: client.wsUrl,
+        token: me.token,
+        onRefused: (doc, code, reason) => options.log(`the relay refused ${doc} (${code}): ${reason}`),
+      },
+      log: options.log,
+    });
+    const parallel =
+      options.parallel === 'auto' ? autoParallel(undefined, await probeDiskMBps(diskRoot)) : options.parallel;
+    const target = await probeDiskTarget(diskRoot);
+    const created = new DeviceAgent({
+      device: me.device,
+      diskRoot,
+      disk,
+      replica,
+      ledger: state.ledger,
+      minFreeBytes: options.minFreeBytes,
+      parallel,
+      containers: () => containersOf(client, diskRoot, options.log),
+      createProvider: (name, providerOptions) => createProvider(name, providerOptions),
+      pathMapper: (container) => containerPaths(replica, container, target),
+      log: options.log,
+      timing: options.timing,
+    });
+    await created.start();
+    options.log(
+      `device ${me.device} working on ${diskRoot} (min free ${options.minFreeBytes} bytes, ${parallel === 'serial' ? 'serial' : `${parallel} files at once`})`,
+    );
+    return created;
+  }
+
+  return {
+    pageUrl: page?.url,
+    ready: ready.then(() => undefined),
+    identity: () => identity,
+    agent: () => agent,
+    async close() {
+      closed = true;
+      await agent?.close().catch((error) => options.log(`closing the agent: ${describe(error)}`));
+      await page?.close();
+      await state.close();
+    },
+  };
+}
+
+/**
+ * The relay's list when it answers (and a copy on the disk), the disk's copy when it does not: a
+ * relay that is down must not stop the downloads. A device the relay no longer knows gets none.
+ */
+async function containersOf(
+  client: RelayClient,
+  diskRoot: string,
+  log: (line: string) => void,
+): Promise<DeviceContainer[]> {
+  try {
+    const containers = await client.containers();
+    await writeContainers(diskRoot, containers);
+    return containers;
+  } catch (error) {
+    if (isFerryError(error, 'UNAUTHORIZED')) {
+      log('the relay no longer knows this device (unbound?): nothing to fetch');
+      return [];
+    }
+    const cached = await readContainers(diskRoot);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+/** Host name as a device name: `Jo's NAS.local` → `Jo-s-NAS`. */
+export function defaultDeviceName(host = hostname()): string {
+  const cleaned =
+    host
+      .split('.')[0]
+      ?.replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '') ?? '';
+  return cleaned.slice(0, 64) || 'device';
+}
+
+function sameRelay(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+function describe(error: unknown): string {
+  return isFerryError(error)
+    ? `${error.message} (${error.id})`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+}
+
+/** Writes and fsyncs 16 MiB under `.ferry/` and times it: the `auto` parallelism needs a rough MB/s. */
+export async function probeDiskMBps(diskRoot: string): Promise<number | undefined> {
+  const { open, rm } = await import('node:fs/promises');
+  const target = join(stateFolder(diskRoot), 'write-probe.tmp');
+  const chunk = Buffer.alloc(1 << 20, 0x5a);
+  const started = performance.now();
+  try {
+    const handle = await open(target, 'w');
+    try {
+      for (let i = 0; i < 16; i++) await handle.write(chunk);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return 16 / ((performance.now() - started) / 1000);
+  } catch {
+    return undefined;
+  } finally {
+    await rm(target, { force: true });
+  }
+}
