@@ -1,0 +1,50 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const tsxScript = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+
+export interface TestRelay {
+  url: string;
+  /** A folder of 4 files (3 top-level entries + 1 folder) for a `local` account. */
+  folder: string;
+  /** Whether the relay runs the websocket sync endpoint (live updates). */
+  sync: boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts relay-server.ts in its own process and waits for its `{url, folder, sync}` line. */
+export async function startTestRelay(): Promise<TestRelay> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', tsxScript('./relay-server.ts')], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`test relay exited with ${code} before listening`)));
+  });
+  const info = JSON.parse(first) as { url: string; folder: string; sync: boolean };
+  return {
+    ...info,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Writes a device's status or progress doc over sync with the device's own code (device-writes.ts). */
+export function deviceWrite(order: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', tsxScript('./device-writes.ts'), JSON.stringify(order)],
+      { cwd: REPO, timeout: 30_000 },
+      (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()),
+    );
+  });
+}
