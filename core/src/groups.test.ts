@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { fetchedPaths, readEntries, removeEntries, writeEntries, writeReceipt } from './docs/group-doc.js';
+import {
+  deletedUpstream,
+  dueEntries,
+  fetchedPaths,
+  readEntries,
+  removeEntries,
+  writeEntries,
+  writeReceipt,
+} from './docs/group-doc.js';
 import { type Entry, fetched, version } from './entry.js';
 import { FerryError } from './errors.js';
 import {
@@ -381,5 +389,71 @@ describe('fetched is derived, never stored', () => {
     for (const fields of Object.values(stored))
       for (const key of Object.keys(fields)) expect(['s', 'm', 'h', 't', 'd']).toContain(key);
     for (const value of receipts.values()) expect(typeof value).toBe('string');
+  });
+});
+
+describe('the worked re-crawl of docs/model.md', () => {
+  it('gives the groups, edits and due lists the page shows', () => {
+    const A = md5('a');
+    const hashedFile = (path: string, size: number, mtime: number, hash: string): Entry => ({
+      path,
+      size,
+      mtime,
+      isDir: false,
+      hash,
+      hashType: 'md5',
+    });
+    const first = placeFirstCrawl(
+      [
+        hashedFile('a.jpg', 300, 1000, A),
+        hashedFile('b.jpg', 400, 1000, md5('b')),
+        file('notes/c.txt', { size: 10 }),
+        file('notes/d.txt', { size: 20 }),
+        file('notes/e.txt', { size: 30 }),
+      ],
+      { groupSize: 3 },
+    ).added;
+    expect(first.map((p) => `${p.entry.path}:${p.group}`)).toEqual([
+      'a.jpg:0',
+      'b.jpg:0',
+      'notes/c.txt:0',
+      'notes/d.txt:1',
+      'notes/e.txt:1',
+    ]);
+    const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()];
+    for (const { group, entry } of first) {
+      writeEntries(docs[group] as Y.Doc, [entry]);
+      writeReceipt(docs[group] as Y.Doc, 'pi4', entry.path, version(entry));
+    }
+
+    const edits = mergeCrawl(
+      first,
+      [
+        hashedFile('a.jpg', 300, 5000, A),
+        hashedFile('b.jpg', 410, 6000, md5('c')),
+        file('notes/c.txt', { size: 10 }),
+        file('notes/e.txt', { size: 30 }),
+        file('notes/f.txt', { size: 40, mtime: 7000 }),
+        file('notes/g.txt', { size: 50, mtime: 7000 }),
+        file('notes/h.txt', { size: 60, mtime: 7000 }),
+      ],
+      { groupSize: 3 },
+    );
+    const show = (list: PlacedEntry[]) => list.map((p) => `${p.entry.path}:${p.group}`);
+    expect(edits.unchanged).toBe(2);
+    expect(show(edits.updated)).toEqual(['a.jpg:0']);
+    expect(show(edits.changed)).toEqual(['b.jpg:0']);
+    expect(edits.removed).toEqual([{ path: 'notes/d.txt', group: 1 }]);
+    expect(show(edits.added)).toEqual(['notes/f.txt:1', 'notes/g.txt:1', 'notes/h.txt:2']);
+
+    for (const { group, entry } of [...edits.added, ...edits.changed, ...edits.updated])
+      writeEntries(docs[group] as Y.Doc, [entry]);
+    for (const { group, path } of edits.removed) removeEntries(docs[group] as Y.Doc, [path]);
+    expect(docs.map((doc) => dueEntries(doc, 'pi4').map((e) => e.path))).toEqual([
+      ['b.jpg'],
+      ['notes/f.txt', 'notes/g.txt'],
+      ['notes/h.txt'],
+    ]);
+    expect(docs.map((doc) => deletedUpstream(doc, 'pi4'))).toEqual([[], ['notes/d.txt'], []]);
   });
 });
