@@ -1,5 +1,13 @@
 import { cpus } from 'node:os';
-import { deviceDocName, FerryError, type Provider, type ProviderOptions } from '@ferry/core';
+import {
+  deviceDocName,
+  FerryError,
+  groupDocName,
+  indexDocName,
+  type Provider,
+  type ProviderOptions,
+  readGroupSummaries,
+} from '@ferry/core';
 import type { DiskIO } from './disk-io.js';
 import type { Ledger } from './ledger.js';
 import type { SyncedReplica } from './replica.js';
@@ -91,7 +99,7 @@ export class DeviceAgent {
   async start(): Promise<void> {
     const status = await this.options.replica.open(deviceDocName(this.options.device));
     this.reporter.attach(status);
-    this.loops.push(this.refreshLoop(), this.pushLoop());
+    this.loops.push(this.refreshLoop(), this.pushLoop(), this.mirrorLoop());
   }
 
   /** Names of the containers being worked now. */
@@ -134,6 +142,36 @@ export class DeviceAgent {
       } catch (error) {
         this.reporter.error('device', error, 'sync');
       }
+    }
+  }
+
+  /**
+   * Keeps a copy of every doc of every bound container on the disk, ahead of the workers: a relay
+   * that goes away mid-run must not leave the device without the groups it has not reached yet.
+   * A group is fetched again only when its summary's generation moved (a crawl changed it).
+   */
+  private async mirrorLoop(): Promise<void> {
+    const signal = this.stop.signal;
+    const mirrored = new Map<string, number>();
+    while (!signal.aborted) {
+      for (const container of [...this.running.keys()]) {
+        if (signal.aborted) return;
+        try {
+          const indexName = indexDocName(container);
+          const summaries = readGroupSummaries(await this.options.replica.open(indexName));
+          await this.options.replica.close(indexName);
+          for (let group = 0; group < summaries.length && !signal.aborted; group++) {
+            const name = groupDocName(container, group);
+            const generation = summaries[group]?.generation ?? 0;
+            if ((mirrored.get(name) ?? -1) >= generation) continue;
+            if (await this.options.replica.refresh(name)) mirrored.set(name, generation);
+            else break; // the relay is away: try again next round
+          }
+        } catch (error) {
+          this.reporter.error(container, error, 'mirror');
+        }
+      }
+      await sleep(this.options.timing?.refreshMs ?? 60_000, signal).catch(() => undefined);
     }
   }
 

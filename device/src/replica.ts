@@ -75,6 +75,18 @@ export class SyncedReplica implements Replica {
     this.options.docs.release?.(name);
   }
 
+  /**
+   * Opens and closes a doc so the disk holds the relay's latest copy; false when the relay could
+   * not be reached (the disk copy is unchanged then).
+   */
+  async refresh(name: string): Promise<boolean> {
+    await this.open(name);
+    const entry = await this.open_.get(name);
+    const synced = entry?.link?.current === 'synced';
+    await this.close(name);
+    return synced;
+  }
+
   /** Pushes every doc edited while the relay was away; returns how many went through. */
   async pushDirty(): Promise<number> {
     if (!this.options.relay) return 0;
