@@ -1,4 +1,4 @@
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import {
   dueEntries,
   type Entry,
@@ -394,9 +394,10 @@ function joinCloud(folder: string, path: string): string {
   return base === '' ? path : `${base}/${path}`;
 }
 
+/** `..foo` or `...` is a plain name inside the root; only a first segment of exactly `..` climbs out. */
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/');
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** Node's errno errors from the disk become typed errors; provider errors pass through. */
