@@ -83,9 +83,19 @@ const COMBINING_MARK = /^\p{M}/u;
 
 const followsWindowsRules = (target: DiskTarget): boolean => target.kind !== 'ext4';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: all of ASCII, control characters included
+const ASCII = /^[\u0000-\u007f]*$/;
+
 /** Case folding as the disk compares names; identity on a case-sensitive target. */
 export function foldName(name: string, target: DiskTarget): string {
-  return target.caseInsensitive ? name.toUpperCase().toLowerCase().normalize('NFC') : name;
+  if (!target.caseInsensitive) return name;
+  // Upper then lower catches ß/SS and the Kelvin sign; plain ASCII needs only the last step.
+  return ASCII.test(name) ? name.toLowerCase() : name.toUpperCase().toLowerCase().normalize('NFC');
+}
+
+/** Whether the disk sees `name` and `reserved` (lowercase ASCII) as the same name. */
+function sameName(name: string, reserved: string, target: DiskTarget): boolean {
+  return name === reserved || (target.caseInsensitive && foldName(name, target) === reserved);
 }
 
 /** UTF-8 bytes of a string; a lone surrogate becomes its 3-byte WTF-8 form, so no two strings share bytes. */
@@ -162,7 +172,25 @@ interface Segment {
   rawEnd: number;
 }
 
+/** Printable ASCII with nothing any target refuses: the common case, checked without splitting. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class excludes control characters
+const PLAIN_ASCII = /^[^\u0000-\u001f\u007f-\uffff\\:*?"<>|]+$/;
+
+/** True when mapSegment would return `raw` unchanged (a shortcut: most names need nothing). */
+function isPlain(raw: string, top: boolean, target: DiskTarget): boolean {
+  if (raw.length > MAX_SEGMENT_BYTES || raw === '.' || raw === '..' || !PLAIN_ASCII.test(raw)) return false;
+  if (followsWindowsRules(target)) {
+    const last = raw[raw.length - 1];
+    if (last === '.' || last === ' ') return false;
+    const dot = raw.indexOf('.');
+    if (WINDOWS_RESERVED.has((dot < 0 ? raw : raw.slice(0, dot)).trimEnd().toUpperCase())) return false;
+  }
+  if (top && sameName(raw, FERRY_FOLDER, target)) return false;
+  return !sameName(raw.slice(-FERRY_PART_SUFFIX.length), FERRY_PART_SUFFIX, target);
+}
+
 function mapSegment(raw: string, top: boolean, target: DiskTarget, reasons: Set<RenameReason>): string {
+  if (isPlain(raw, top, target)) return raw;
   const name = raw.normalize('NFC');
   if (name !== raw) reasons.add('not-nfc');
   const windows = followsWindowsRules(target);
@@ -204,13 +232,12 @@ function mapSegment(raw: string, top: boolean, target: DiskTarget, reasons: Set<
       reasons.add('reserved-name');
     }
   }
-  const same = (a: string, b: string): boolean => foldName(a, target) === foldName(b, target);
-  if (top && same(parts.join(''), FERRY_FOLDER)) {
+  if (top && sameName(parts.join(''), FERRY_FOLDER, target)) {
     parts[0] = percentEscape('.');
     reasons.add('ferry-folder');
   }
   const tail = parts.slice(-FERRY_PART_SUFFIX.length);
-  if (tail.length === FERRY_PART_SUFFIX.length && same(tail.join(''), FERRY_PART_SUFFIX)) {
+  if (tail.length === FERRY_PART_SUFFIX.length && sameName(tail.join(''), FERRY_PART_SUFFIX, target)) {
     parts[parts.length - FERRY_PART_SUFFIX.length] = percentEscape('.');
     reasons.add('ferry-part');
   }
