@@ -126,12 +126,14 @@ class Network {
     this.up = new Set([...this.queues.keys()].filter(() => this.rng.chance(0.5)));
   }
 
-  /** Delivers what is left in random order, then a full pairwise state-vector exchange. */
+  /**
+   * Heals the network: some of what is still in flight arrives late (in random order), the rest
+   * is lost; then a full pairwise state-vector exchange, which must repair both.
+   */
   settle(): void {
     this.up = new Set(this.queues.keys());
-    while ([...this.queues.values()].some((q) => q.length > 0)) {
-      this.deliverOne();
-    }
+    for (let late = this.rng.int(12); late > 0; late--) this.deliverOne();
+    for (const queue of this.queues.values()) queue.length = 0;
     const names = new Set(REPLICAS.flatMap((r) => [...this.docs[r].keys()]));
     for (const name of names)
       for (const [a, b] of [
