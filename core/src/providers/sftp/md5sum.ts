@@ -4,8 +4,8 @@ export function shellQuote(argument: string): string {
 }
 
 /** Files per `md5sum` call, and the command length kept under (servers take at least 64 KiB). */
-export const MD5_BATCH_FILES = 100;
-export const MD5_BATCH_BYTES = 32 * 1024;
+export const MD5_BATCH_FILES = 500;
+export const MD5_BATCH_BYTES = 64 * 1024;
 
 /** Splits absolute remote paths into batches that fit one command line each. */
 export function md5Batches(paths: readonly string[]): string[][] {

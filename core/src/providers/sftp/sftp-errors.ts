@@ -39,7 +39,7 @@ export function isNoSuchFile(error: unknown): boolean {
 
 /** True when the SSH connection itself failed (it has to be opened again before the next call). */
 export function isConnectionError(error: unknown): boolean {
-  const { code, level } = fields(error);
+  const { code, level, message } = fields(error);
   return (
     code === SFTP_NO_CONNECTION ||
     code === SFTP_CONNECTION_LOST ||
@@ -47,7 +47,9 @@ export function isConnectionError(error: unknown): boolean {
     level === 'client-socket' ||
     level === 'client-timeout' ||
     level === 'client-ssh' ||
-    level === 'protocol'
+    level === 'protocol' ||
+    // ssh2's answer to requests pending on a channel that closed under them.
+    message === 'No response from server'
   );
 }
 

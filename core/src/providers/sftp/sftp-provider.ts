@@ -8,7 +8,7 @@ import { checkReadRange, providerPathSegments } from '../provider-path.js';
 import { SshConnection } from './connection.js';
 import { normalizeHostKeySha256 } from './host-key.js';
 import { Limiter } from './limiter.js';
-import { md5Batches, md5Command, parseMd5sum } from './md5sum.js';
+import { MD5_BATCH_FILES, md5Batches, md5Command, parseMd5sum } from './md5sum.js';
 import { readHandle } from './ranged-read.js';
 import { isNoSuchFile, mapSftpError } from './sftp-errors.js';
 import { entryKind, type RawEntry, walk } from './walk.js';
@@ -79,12 +79,15 @@ export class SftpProvider implements Provider {
       throw new FerryError('BAD_PROVIDER_OPTIONS', 'sftp: give privateKey or privateKeyPath, not both');
     const concurrency = init.concurrency ?? 4;
     const buffered = init.buffered ?? 256;
-    for (const [key, value] of [
-      ['concurrency', concurrency],
-      ['buffered', buffered],
+    for (const [key, value, most] of [
+      ['concurrency', concurrency, 64],
+      ['buffered', buffered, 100_000],
     ] as const)
-      if (!Number.isSafeInteger(value) || value < 1 || value > 64)
-        throw new FerryError('BAD_PROVIDER_OPTIONS', `sftp: option '${key}' must be 1..64, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 1 || value > most)
+        throw new FerryError(
+          'BAD_PROVIDER_OPTIONS',
+          `sftp: option '${key}' must be 1..${most}, got ${value}`,
+        );
     if (init.root?.includes('\0'))
       throw new FerryError('BAD_PROVIDER_OPTIONS', "sftp: option 'root' holds NUL");
     this.init = init;
@@ -157,7 +160,16 @@ export class SftpProvider implements Provider {
         ? { hashFiles: (paths: readonly string[]) => this.md5Many(base, paths, signal) }
         : {}),
     };
-    yield* walk(source, { folders: this.limiter.concurrency, buffered: this.buffered }, signal);
+    yield* walk(
+      source,
+      {
+        folders: this.limiter.concurrency,
+        buffered: this.buffered,
+        hashBatch: MD5_BATCH_FILES,
+        hashers: MD5_COMMANDS,
+      },
+      signal,
+    );
   }
 
   async stat(path: string, options: { signal?: AbortSignal } = {}): Promise<Entry> {
@@ -233,7 +245,7 @@ export class SftpProvider implements Provider {
   /** Space on the server's file system (statvfs@openssh.com); `{}` when the server does not say. */
   async quota(options: { signal?: AbortSignal } = {}): Promise<Quota> {
     const root = await this.root(options.signal);
-    let info: { bsize: number; frsize: number; blocks: number; bfree: number; bavail: number };
+    let info: { f_bsize: number; f_frsize: number; f_blocks: number; f_bfree: number; f_bavail: number };
     try {
       info = await this.sftp(
         'quota',
@@ -244,11 +256,11 @@ export class SftpProvider implements Provider {
       if (error instanceof Error && /does not support/.test(error.message)) return {};
       throw error;
     }
-    const unit = info.frsize || info.bsize;
+    const unit = info.f_frsize || info.f_bsize;
     return {
-      totalBytes: info.blocks * unit,
-      usedBytes: (info.blocks - info.bfree) * unit,
-      freeBytes: info.bavail * unit,
+      totalBytes: info.f_blocks * unit,
+      usedBytes: (info.f_blocks - info.f_bfree) * unit,
+      freeBytes: info.f_bavail * unit,
     };
   }
 

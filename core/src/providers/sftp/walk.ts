@@ -34,6 +34,10 @@ export interface WalkLimits {
   folders: number;
   /** Entries waiting for the consumer before the walk pauses. */
   buffered: number;
+  /** Files per `hashFiles` call (across folders: one call has a high fixed cost). */
+  hashBatch: number;
+  /** `hashFiles` calls at once. */
+  hashers: number;
 }
 
 /**
@@ -56,6 +60,12 @@ export async function* walk(
   let stopped = false;
   let wakeConsumer: (() => void) | undefined;
   const waitingForRoom: (() => void)[] = [];
+  const waitingForHashRoom: (() => void)[] = [];
+  // Files waiting to be hashed, from any folder: one hash call has a high fixed cost (a remote
+  // command), so files are batched across folders; the rest is hashed once no folder is read.
+  const unhashed: Entry[] = [];
+  let hashing = 0;
+  const hashFiles = source.hashFiles;
 
   const notify = () => {
     const wake = wakeConsumer;
@@ -65,11 +75,22 @@ export async function* walk(
   const stop = () => {
     stopped = true;
     for (const wake of waitingForRoom.splice(0)) wake();
+    for (const wake of waitingForHashRoom.splice(0)) wake();
   };
   const fail = (error: unknown) => {
     failure ??= { error };
     stop();
     notify();
+  };
+  const idle = () => reading === 0 && folders.length === 0;
+  const track = (task: Promise<void>) => {
+    const settled: Promise<void> = task.catch(fail).finally(() => {
+      tasks.delete(settled);
+      pump();
+      startHashing(idle());
+      notify();
+    });
+    tasks.add(settled);
   };
 
   const emit = async (entry: Entry): Promise<boolean> => {
@@ -81,41 +102,60 @@ export async function* walk(
     return true;
   };
 
-  const onChunk = async (folder: string, chunk: readonly RawEntry[]): Promise<void> => {
-    const files: Entry[] = [];
+  const hashBatch = async (files: readonly Entry[]): Promise<void> => {
+    const hashes = await (hashFiles as NonNullable<typeof hashFiles>)(files.map((file) => file.path));
+    for (const file of files) {
+      const hash = hashes.get(file.path);
+      if (hash === undefined) continue; // removed between READDIR and the hash
+      if (!(await emit({ ...file, hash, hashType: 'md5' }))) return;
+    }
+  };
+  const startHashing = (all: boolean) => {
+    while (
+      !stopped &&
+      hashing < limits.hashers &&
+      (unhashed.length >= limits.hashBatch || (all && unhashed.length > 0))
+    ) {
+      const batch = unhashed.splice(0, limits.hashBatch);
+      hashing++;
+      track(
+        hashBatch(batch).finally(() => {
+          hashing--;
+        }),
+      );
+    }
+    while (unhashed.length < 2 * limits.hashBatch && waitingForHashRoom.length > 0)
+      waitingForHashRoom.shift()?.();
+  };
+  const addFile = async (file: Entry): Promise<boolean> => {
+    if (hashFiles === undefined) return emit(file);
+    while (!stopped && unhashed.length >= 2 * limits.hashBatch)
+      await new Promise<void>((r) => waitingForHashRoom.push(r));
+    if (stopped) return false;
+    unhashed.push(file);
+    startHashing(false);
+    return true;
+  };
+
+  const onChunk = async (folder: string, chunk: readonly RawEntry[]): Promise<boolean> => {
     for (const raw of chunk) {
       const kind = entryKind(raw.attrs.mode);
       if (kind === 'other') continue;
       const path = joinProviderPath(folder, raw.filename);
       const mtime = raw.attrs.mtime * 1000;
       if (kind === 'folder') {
-        if (!(await emit({ path, size: 0, mtime, isDir: true }))) return;
+        if (!(await emit({ path, size: 0, mtime, isDir: true }))) return false;
         folders.push(path);
         pump();
-      } else files.push({ path, size: raw.attrs.size, mtime, isDir: false });
+      } else if (!(await addFile({ path, size: raw.attrs.size, mtime, isDir: false }))) return false;
     }
-    if (files.length === 0) return;
-    const hashes =
-      source.hashFiles === undefined ? undefined : await source.hashFiles(files.map((f) => f.path));
-    for (const file of files) {
-      if (stopped) return;
-      if (hashes !== undefined) {
-        const hash = hashes.get(file.path);
-        if (hash === undefined) continue; // removed between READDIR and md5sum
-        file.hash = hash;
-        file.hashType = 'md5';
-      }
-      if (!(await emit(file))) return;
-    }
+    return true;
   };
 
   const readFolder = async (folder: string): Promise<void> => {
     const chunks = source.readFolder(folder);
     try {
-      for await (const chunk of chunks) {
-        if (stopped) return;
-        await onChunk(folder, chunk);
-      }
+      for await (const chunk of chunks) if (stopped || !(await onChunk(folder, chunk))) return;
     } catch (error) {
       // The base folder was checked before the walk; a subfolder gone since was deleted meanwhile.
       if (folder !== '' && isNoSuchFile(error)) return;
@@ -127,17 +167,14 @@ export async function* walk(
 
   const pump = () => {
     while (!stopped && folders.length > 0 && reading < limits.folders) {
+      // Depth first (pop): the list of folders still to visit stays short on wide trees.
       const folder = folders.pop() as string;
       reading++;
-      const task: Promise<void> = readFolder(folder)
-        .catch(fail)
-        .finally(() => {
+      track(
+        readFolder(folder).finally(() => {
           reading--;
-          tasks.delete(task);
-          pump();
-          notify();
-        });
-      tasks.add(task);
+        }),
+      );
     }
   };
 
@@ -153,13 +190,14 @@ export async function* walk(
         continue;
       }
       if (failure !== undefined) throw failure.error;
-      if (tasks.size === 0 && folders.length === 0) return;
+      if (tasks.size === 0 && folders.length === 0 && unhashed.length === 0) return;
       await new Promise<void>((resolve) => {
         wakeConsumer = resolve;
       });
     }
   } finally {
     signal?.removeEventListener('abort', notify);
+    // Stopped early, failed or done: let every reader see it, then wait for their handles to close.
     stop();
     while (tasks.size > 0) await Promise.allSettled([...tasks]);
   }
