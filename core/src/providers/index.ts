@@ -4,17 +4,20 @@ import { checkProviderOptions } from '../provider-options.js';
 import { localProviderFactory } from './local/index.js';
 import { memoryProviderFactory } from './memory/index.js';
 import { s3ProviderFactory } from './s3/index.js';
+import { sftpProviderFactory } from './sftp/index.js';
 
 export * from './local/index.js';
 export * from './memory/index.js';
 export { checkReadRange, joinProviderPath, providerPathSegments } from './provider-path.js';
 export * from './s3/index.js';
+export * from './sftp/index.js';
 
 /** Every provider built into Ferry. A new provider: a folder under providers/, one line here. */
 export const providerFactories: readonly ProviderFactory[] = [
   memoryProviderFactory,
   localProviderFactory,
   s3ProviderFactory,
+  sftpProviderFactory,
 ];
 
 export function getProviderFactory(name: string): ProviderFactory {
