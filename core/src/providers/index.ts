@@ -5,12 +5,16 @@ import { localProviderFactory } from './local/index.js';
 import { memoryProviderFactory } from './memory/index.js';
 import { s3ProviderFactory } from './s3/index.js';
 import { sftpProviderFactory } from './sftp/index.js';
+import { webdavProviderFactory } from './webdav/index.js';
 
+export { type FolderPage, type FolderWalkOptions, walkFolders } from './folder-walk.js';
 export * from './local/index.js';
 export * from './memory/index.js';
+export { Pacer, type PacerClock, type PacerOptions, pacerFromOptions, pacerOptionSpecs } from './pacer.js';
 export { checkReadRange, joinProviderPath, providerPathSegments } from './provider-path.js';
 export * from './s3/index.js';
 export * from './sftp/index.js';
+export * from './webdav/index.js';
 
 /** Every provider built into Ferry. A new provider: a folder under providers/, one line here. */
 export const providerFactories: readonly ProviderFactory[] = [
@@ -18,6 +22,7 @@ export const providerFactories: readonly ProviderFactory[] = [
   localProviderFactory,
   s3ProviderFactory,
   sftpProviderFactory,
+  webdavProviderFactory,
 ];
 
 export function getProviderFactory(name: string): ProviderFactory {

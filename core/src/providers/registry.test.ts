@@ -28,7 +28,7 @@ describe('provider registry', () => {
 
   it('names the known providers when asked for an unknown one', () => {
     expect(() => getProviderFactory('dropbox')).toThrow(
-      /no provider named 'dropbox' \(known: memory, local\)/,
+      /no provider named 'dropbox' \(known: memory, local[,)]/,
     );
     expect(codeOf(() => getProviderFactory('dropbox'))).toBe('UNKNOWN_PROVIDER');
   });
