@@ -59,8 +59,8 @@ export class FerryContainerCard extends LitElement {
           </div>
         </div>
         <p class="muted">
-          ${view.account}${view.folder ? `:/${view.folder}` : ' (whole account)'} → ${view.device}
-          ${this.crawlIntervalMs ? html`, crawled every ${formatDuration(this.crawlIntervalMs)}` : ''}
+          ${view.account}${view.folder ? `:/${view.folder}` : ' (whole account)'} →
+          ${view.device}${this.crawlIntervalMs ? `, crawled every ${formatDuration(this.crawlIntervalMs)}` : ''}
         </p>
         <ferry-progress-bar
           label="Files"

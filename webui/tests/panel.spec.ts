@@ -171,7 +171,7 @@ test('first run → login → account → pairing → container → live progres
           renamed: ['a:b.txt -> a_b.txt'],
         },
       });
-      await expect(card).toContainText('Renamed unsafe names1');
+      await expect(card).toContainText(/Renamed unsafe names\s*1/);
       await shot(page, 'containers');
       await page.getByRole('link', { name: 'Devices' }).click();
       const device = page.getByRole('article', { name: 'nas' });
@@ -184,6 +184,18 @@ test('first run → login → account → pairing → container → live progres
       await expect(device).toContainText('12 MiB/s');
       await expect(device.getByRole('progressbar', { name: 'photos-backup: 2024/hills.jpg' })).toBeVisible();
       await shot(page, 'devices');
+      // The disk fills up while the card is on screen: Inactive, below min-free, no reload.
+      await deviceWrite({
+        relay: relay.url,
+        token,
+        device: 'nas',
+        status: { state: 'inactive', freeBytes: 4 * 2 ** 30, current: [], updatedAt: Date.now() },
+      });
+      await expect(device).toContainText('Inactive');
+      await expect(device.getByRole('progressbar', { name: 'Free space' })).toHaveAttribute(
+        'aria-valuetext',
+        '4.0 GiB free, keeps 10 GiB: below min-free',
+      );
       expect(docsOpened.length).toBeGreaterThan(0);
       expect(docsOpened.filter((path) => /\/g\/\d+$/.test(path))).toEqual([]);
     });

@@ -96,16 +96,18 @@ export interface DeviceView extends DeviceStatusView {
 
 /**
  * A device's card from `/api/status` and its live `d/<device>` doc. Online: the relay said so at
- * load and nothing older than the window has passed since, or the device wrote its doc within
- * the window (a change pushed to us is proof of life); `heardAt` is when the page saw that.
+ * load and the window has not passed since, or the device was heard within the window: a change
+ * pushed to the page (`pushedAt`, page clock) or the doc's own `updatedAt` (device clock: a
+ * device whose clock runs far off shows a wrong "last seen", never a wrong count).
  */
 export function liveDevice(
   base: DeviceStatusView,
   status: DeviceStatus | undefined,
-  heardAt: number | undefined,
+  pushedAt: number | undefined,
   loadedAt: number,
   now: number,
 ): DeviceView {
+  const heardAt = Math.max(pushedAt ?? 0, Math.min(status?.updatedAt ?? 0, now)) || undefined;
   const lastSeen = Math.max(base.lastSeen ?? 0, heardAt ?? 0) || null;
   const online =
     base.bound &&
