@@ -31,6 +31,11 @@ describe('fetched', () => {
 });
 
 describe('validateEntry', () => {
+  it("sets a folder's size to 0 (ext4 reports 4096; there is no content to count)", () => {
+    expect(validateEntry({ path: 'd', size: 4096, mtime: 1, isDir: true }).size).toBe(0);
+    expect(validateEntry({ path: 'f', size: 4096, mtime: 1, isDir: false }).size).toBe(4096);
+  });
+
   it('lowercases the hash', () => {
     expect(validateEntry(file({ hash: 'AB'.repeat(16), hashType: 'md5' })).hash).toBe('ab'.repeat(16));
   });

@@ -64,7 +64,13 @@ export function validateEntry(raw: Entry): Entry {
       `${where}: size must be a non-negative integer, got ${String(raw.size)}`,
     );
   if (!Number.isFinite(raw.mtime)) throw new FerryError('BAD_ENTRY', `${where}: mtime must be a number`);
-  const entry: Entry = { path: raw.path, size: raw.size, mtime: Math.trunc(raw.mtime), isDir: raw.isDir };
+  // A folder's size is whatever its file system reports (4096 on ext4): it is no content to fetch.
+  const entry: Entry = {
+    path: raw.path,
+    size: raw.isDir ? 0 : raw.size,
+    mtime: Math.trunc(raw.mtime),
+    isDir: raw.isDir,
+  };
   if (raw.hash !== undefined || raw.hashType !== undefined) {
     if (raw.isDir) throw new FerryError('BAD_ENTRY', `${where}: a folder cannot carry a hash`);
     if (typeof raw.hash !== 'string' || !(HASH_TYPES as readonly string[]).includes(raw.hashType as string))

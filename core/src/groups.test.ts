@@ -156,6 +156,18 @@ describe('stable groups on a re-crawl', () => {
     expect(again.groupCounts).toEqual([3, 0, 3, 1]);
   });
 
+  it('keeps the last group last when a crawl emptied it: new paths do not refill an earlier group', () => {
+    const old = nine();
+    const fresh = old.map((p) => p.entry).filter((e) => !'eghi'.includes(e.path));
+    const emptied = mergeCrawl(old, fresh, { groupSize: 3 });
+    expect(emptied.groupCounts).toEqual([3, 2, 0]);
+    const stored = [...apply(old, emptied).values()];
+    // The stored entries alone end at group 1; the index says the catalog has 3 groups.
+    const again = mergeCrawl(stored, [...fresh, file('new')], { groupSize: 3, groupCount: 3 });
+    expect(again.added).toEqual([{ group: 2, entry: file('new') }]);
+    expect(again.groupCounts).toEqual([3, 2, 1]);
+  });
+
   it('treats a path that comes back after a removal as new (last group, not its old one)', () => {
     const old = nine();
     const without = mergeCrawl(

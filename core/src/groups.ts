@@ -48,12 +48,18 @@ export function checkGroupSize(groupSize: number): number {
 export function mergeCrawl(
   old: Iterable<PlacedEntry>,
   fresh: Iterable<Entry>,
-  options: { groupSize: number },
+  /**
+   * groupCount: how many groups the catalog already has, emptied ones included (the index knows;
+   * the stored entries alone cannot tell that the last groups were emptied, and new paths would
+   * then refill an earlier group).
+   */
+  options: { groupSize: number; groupCount?: number },
 ): CrawlEdits {
   const groupSize = checkGroupSize(options.groupSize);
   const olds = Array.isArray(old) ? (old as PlacedEntry[]) : [...old];
   const oldIndex = new Map<string, number>();
   const groupCounts: number[] = [];
+  for (let g = 0; g < (options.groupCount ?? 0); g++) groupCounts[g] = 0;
   for (let i = 0; i < olds.length; i++) {
     const placed = olds[i] as PlacedEntry;
     if (oldIndex.has(placed.entry.path))

@@ -99,7 +99,7 @@ export async function crawlContainer(options: CrawlOptions): Promise<CrawlResult
     const fresh = await listFolder(provider, folder, signal);
     const old = await readCatalog(docs, name, index);
     throwIfAborted(signal);
-    const edits = mergeCrawl(old.placed, fresh, { groupSize });
+    const edits = mergeCrawl(old.placed, fresh, { groupSize, groupCount: old.groupCount });
     // From here on the edits are written; an abort no longer stops them half-way.
     applying = true;
     return await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
