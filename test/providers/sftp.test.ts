@@ -200,7 +200,7 @@ describe('sftp provider against OpenSSH sshd', () => {
     const proxy = new CuttableProxy(server.port);
     await proxy.start();
     try {
-      const provider = make({ port: proxy.port, concurrency: 4 });
+      const provider = make({ port: proxy.port, maxConcurrency: 4 });
       const listed = await collect(provider.list('wide'));
       expect(listed.size).toBe(80);
       expect(proxy.connections).toBe(1);

@@ -1,5 +1,6 @@
 import { FerryError } from '../../errors.js';
 import type { ProviderFactory, ProviderOptions } from '../../provider.js';
+import { pacerOptionSpecs } from '../pacer.js';
 import { SftpProvider, type SftpProviderInit } from './sftp-provider.js';
 
 export { hostKeyFingerprint, normalizeHostKeySha256 } from './host-key.js';
@@ -39,13 +40,7 @@ export const sftpProviderFactory: ProviderFactory = {
       default: false,
       help: 'hash files with md5sum on the server (needs a shell; reads every byte there)',
     },
-    {
-      key: 'concurrency',
-      type: 'integer',
-      required: false,
-      default: 4,
-      help: 'SFTP channels and requests at once (1..64)',
-    },
+    ...pacerOptionSpecs({ maxConcurrency: 4, minIntervalMs: 0 }),
   ],
   create(options: ProviderOptions): SftpProvider {
     const text = (key: string): string | undefined => {
@@ -76,8 +71,10 @@ export const sftpProviderFactory: ProviderFactory = {
     }
     const port = number('port');
     if (port !== undefined) init.port = port;
-    const concurrency = number('concurrency');
-    if (concurrency !== undefined) init.concurrency = concurrency;
+    const maxConcurrency = number('maxConcurrency');
+    if (maxConcurrency !== undefined) init.maxConcurrency = maxConcurrency;
+    const minIntervalMs = number('minIntervalMs');
+    if (minIntervalMs !== undefined) init.minIntervalMs = minIntervalMs;
     if (options.remoteMd5 === true) init.remoteMd5 = true;
     return new SftpProvider(init);
   },

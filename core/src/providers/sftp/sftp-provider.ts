@@ -4,10 +4,11 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../provider.js';
+import { systemClock } from '../clock/index.js';
+import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, providerPathSegments } from '../provider-path.js';
 import { SshConnection } from './connection.js';
 import { normalizeHostKeySha256 } from './host-key.js';
-import { Limiter } from './limiter.js';
 import { MD5_BATCH_FILES, md5Batches, md5Command, parseMd5sum } from './md5sum.js';
 import { readHandle } from './ranged-read.js';
 import { isNoSuchFile, mapSftpError } from './sftp-errors.js';
@@ -33,8 +34,12 @@ export interface SftpProviderInit {
   root?: string;
   /** Hash files with `md5sum` over an exec channel (needs a shell and md5sum on the server). */
   remoteMd5?: boolean;
-  /** SFTP channels, and requests (folder reads, stats, opens) at once. Default 4. */
-  concurrency?: number;
+  /** Requests (folder reads, stats, opens) at once, and SFTP channels (at most 8). Default 4. */
+  maxConcurrency?: number;
+  /** Smallest gap between two requests, in milliseconds. Default 0. */
+  minIntervalMs?: number;
+  /** Time source of the pacer (tests); the system clock otherwise. */
+  clock?: PacerClock;
   /** Entries waiting for the consumer before a listing pauses. Default 256. */
   buffered?: number;
   /** How long the connect and login may take. Default 15 s. */
@@ -43,6 +48,8 @@ export interface SftpProviderInit {
 
 /** Concurrent md5sum commands (each is one more session on the server; OpenSSH allows 10). */
 const MD5_COMMANDS = 2;
+/** SFTP channels at most: with MD5_COMMANDS exec sessions, under OpenSSH's MaxSessions 10. */
+const MAX_CHANNELS = 8;
 
 /**
  * A folder on an SFTP server, over one SSH connection with a small pool of SFTP channels. Versions
@@ -53,8 +60,9 @@ export class SftpProvider implements Provider {
   readonly name = 'sftp';
   readonly capabilities: ProviderCapabilities;
   private readonly connection: SshConnection;
-  private readonly limiter: Limiter;
-  private readonly md5Limiter = new Limiter(MD5_COMMANDS);
+  private readonly pacer: Pacer;
+  private readonly md5Pacer: Pacer;
+  private readonly concurrency: number;
   private readonly init: SftpProviderInit;
   private readonly buffered: number;
   private rootPromise: Promise<string> | undefined;
@@ -77,10 +85,10 @@ export class SftpProvider implements Provider {
       );
     if (init.privateKey !== undefined && init.privateKeyPath !== undefined)
       throw new FerryError('BAD_PROVIDER_OPTIONS', 'sftp: give privateKey or privateKeyPath, not both');
-    const concurrency = init.concurrency ?? 4;
+    const concurrency = init.maxConcurrency ?? 4;
     const buffered = init.buffered ?? 256;
     for (const [key, value, most] of [
-      ['concurrency', concurrency, 64],
+      ['maxConcurrency', concurrency, 64],
       ['buffered', buffered, 100_000],
     ] as const)
       if (!Number.isSafeInteger(value) || value < 1 || value > most)
@@ -98,13 +106,16 @@ export class SftpProvider implements Provider {
       rangeReads: true,
       emptyFolders: true,
     };
-    this.limiter = new Limiter(concurrency);
+    const clock = init.clock ?? systemClock;
+    this.concurrency = concurrency;
+    this.pacer = new Pacer({ concurrency, minIntervalMs: init.minIntervalMs ?? 0, clock });
+    this.md5Pacer = new Pacer({ concurrency: MD5_COMMANDS, minIntervalMs: 0, clock });
     const login = {
       host: init.host.trim(),
       port,
       username: init.user,
       readyTimeoutMs: init.readyTimeoutMs ?? 15_000,
-      channels: concurrency,
+      channels: Math.min(concurrency, MAX_CHANNELS),
       ...(init.password === undefined ? {} : { password: init.password }),
       ...(init.privateKey === undefined ? {} : { privateKey: init.privateKey }),
       ...(init.privateKeyPath === undefined
@@ -163,7 +174,7 @@ export class SftpProvider implements Provider {
     yield* walk(
       source,
       {
-        folders: this.limiter.concurrency,
+        folders: this.concurrency,
         buffered: this.buffered,
         hashBatch: MD5_BATCH_FILES,
         hashers: MD5_COMMANDS,
@@ -206,14 +217,14 @@ export class SftpProvider implements Provider {
     const end = options.length === undefined ? stats.size : Math.min(stats.size, offset + options.length);
     if (end <= offset) return;
 
-    const lease = await this.limiter
+    const lease = await this.pacer
       .run(() => this.connection.channel(), signal)
       .catch((error) => {
         throw mapSftpError(error, what);
       });
     let handle: Buffer | undefined;
     try {
-      handle = await this.limiter
+      handle = await this.pacer
         .run(() => call<Buffer>((cb) => lease.sftp.open(absolute, 'r', cb)), signal)
         .catch((error) => {
           throw mapSftpError(error, what);
@@ -274,7 +285,7 @@ export class SftpProvider implements Provider {
     fn: (sftp: SFTPWrapper) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    return this.limiter.run(async () => {
+    return this.pacer.run(async () => {
       const lease = await this.connection.channel().catch((error) => {
         throw mapSftpError(error, what);
       });
@@ -336,14 +347,14 @@ export class SftpProvider implements Provider {
     signal?: AbortSignal,
   ): AsyncGenerator<RawEntry[]> {
     const what = `list '${relative}'`;
-    const lease = await this.limiter
+    const lease = await this.pacer
       .run(() => this.connection.channel(), signal)
       .catch((error) => {
         throw mapSftpError(error, what);
       });
     let handle: Buffer | undefined;
     try {
-      handle = await this.limiter
+      handle = await this.pacer
         .run(() => call<Buffer>((cb) => lease.sftp.opendir(absolute, cb)), signal)
         .catch((error) => {
           throw mapSftpError(error, what);
@@ -351,7 +362,7 @@ export class SftpProvider implements Provider {
       this.handles++;
       const open = handle;
       for (;;) {
-        const chunk = await this.limiter
+        const chunk = await this.pacer
           .run(() => readdirChunk(lease.sftp, open), signal)
           .catch((error) => {
             throw mapSftpError(error, what);
@@ -380,7 +391,7 @@ export class SftpProvider implements Provider {
     const hashes = new Map<string, string>();
     const given = new Map(paths.map((path) => [posixJoin(folder, path), path]));
     for (const batch of md5Batches([...given.keys()])) {
-      const result = await this.md5Limiter
+      const result = await this.md5Pacer
         .run(() => this.connection.exec(md5Command(batch)), signal)
         .catch((error) => {
           throw mapSftpError(error, 'md5sum');
