@@ -13,6 +13,7 @@ import type { Runner } from '@ferry/core';
 const relayCli = () => import('@ferry/relay/cli');
 
 export const runners: Readonly<Record<string, () => Promise<Runner>>> = {
+  relay: async () => (await relayCli()).runRelay,
   'user add': async () => (await relayCli()).runUserAdd,
   login: async () => (await relayCli()).runLogin,
   pair: async () => (await relayCli()).runPair,

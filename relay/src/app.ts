@@ -56,6 +56,10 @@ export interface BuildAppOptions {
 export interface SyncDeps {
   authenticate: (token: string) => Promise<Principal | null>;
   lookups: AccessLookups;
+  /** The relay's document store (BuildAppOptions.docStore). */
+  docs: DocReader;
+  /** The sync layer reports live connections; used for status unless `isOnline` was given. */
+  setOnline: (isOnline: (device: string) => boolean) => void;
 }
 
 /** Paths and headers that may carry a secret: pino replaces them by [Redacted]. */
@@ -164,6 +168,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await options.sync(app, {
       authenticate: (token) => auth.authenticate(token),
       lookups: accessLookups(tables),
+      docs: options.docStore,
+      setOnline: (isOnline) => {
+        ctx.isOnline ??= isOnline;
+      },
     });
   return app;
 }

@@ -9,3 +9,4 @@ export { CSRF_HEADER, SESSION_COOKIE } from './routes/guard.js';
 export { decryptJson, encryptJson, loadSecretKey } from './secrets.js';
 export { type RelayDocStore, type RunningRelay, type StartRelayOptions, startRelay } from './server.js';
 export type { ContainerStatusView, DeviceStatusView } from './status.js';
+export * from './sync/index.js';

@@ -12,4 +12,5 @@ export {
   runStatus,
 } from './client-commands.js';
 export { type RelayRuntime, relayRunner } from './relay-command.js';
+export { relayRuntime, runRelay } from './relay-runtime.js';
 export { runUserAdd } from './user-add.js';

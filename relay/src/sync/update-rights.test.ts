@@ -109,6 +109,7 @@ describe('checkUpdate', () => {
     expect(checkUpdate(relay, new Uint8Array([1, 2, 3, 250, 250]), RECEIPTS)).toEqual({
       ok: false,
       reason: 'malformed update',
+      malformed: true,
     });
     // Overwriting a receipt the relay never got: the origin is unknown to it.
     writeReceipt(device, 'disk1', 'a', 'v1');

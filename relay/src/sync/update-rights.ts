@@ -1,7 +1,8 @@
 import * as Y from 'yjs';
 import type { WriteRight } from './access.js';
 
-export type UpdateVerdict = { ok: true } | { ok: false; reason: string };
+/** `malformed`: the bytes are no Yjs update at all (a broken peer, not a rights question). */
+export type UpdateVerdict = { ok: true } | { ok: false; reason: string; malformed?: true };
 
 type Struct = Y.Item | Y.GC | Y.Skip;
 type Id = { client: number; clock: number };
@@ -65,7 +66,7 @@ export function checkUpdate(doc: Y.Doc, update: Uint8Array, write: WriteRight): 
   try {
     decoded = Y.decodeUpdate(update);
   } catch {
-    return { ok: false, reason: 'malformed update' };
+    return { ok: false, reason: 'malformed update', malformed: true };
   }
   const incoming = new Map<number, Struct[]>();
   for (const struct of decoded.structs) {
