@@ -159,7 +159,7 @@ function withTag(name: string, tag: string): string {
     used += unitBytes(stem[keep] as string);
     keep++;
   }
-  // A cut can leave a base letter without its combining mark; NFC of that prefix never grows it.
+  // A cut can leave a base letter without its combining mark: normalize again so the name stays NFC.
   return `${stem.slice(0, keep).join('')}~${tag}${ext.join('')}`.normalize('NFC');
 }
 
