@@ -7,6 +7,7 @@ export default defineConfig({
       'relay/src/**/*.test.ts',
       'device/src/**/*.test.ts',
       'test/**/*.test.ts',
+      'webui/src/**/*.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

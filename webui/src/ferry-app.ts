@@ -62,6 +62,8 @@ export class FerryApp extends LitElement {
         padding: 0.5rem 1rem;
       }
       header .row {
+        box-sizing: border-box;
+        width: 100%;
         max-width: 60rem;
         margin: 0 auto;
       }

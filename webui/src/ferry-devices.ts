@@ -1,14 +1,9 @@
 import { html, LitElement } from 'lit';
 import { type Api, ApiError, type DeviceStatusView } from './api.js';
 import { formatExact, formatWhen } from './format.js';
+import { pairCommandText } from './pair-command.js';
 import { shared } from './styles.js';
 import './ferry-device-card.js';
-
-/** The command a device's host runs to bind itself with a pairing code (docs/cli.md `ferry device`). */
-export function pairCommand(relayUrl: string, code: string, name: string, disk: string): string {
-  const named = name.trim() === '' ? '' : ` --name ${name.trim()}`;
-  return `ferry device --relay ${relayUrl} --disk ${disk.trim() || '/path/to/disk'}${named} --pair ${code}`;
-}
 
 /**
  * Devices page: one live card per device, "add device" (a one-time pairing code and the exact
@@ -105,7 +100,7 @@ export class FerryDevices extends LitElement {
                 @input=${(e: InputEvent) => (this.disk = (e.target as HTMLInputElement).value)}
               />
               <p>Run this on the device's host:</p>
-              <pre aria-label="Command to run on the device"><code id="pair-command">${pairCommand(
+              <pre aria-label="Command to run on the device"><code id="pair-command">${pairCommandText(
                 relay,
                 this.pairing.code,
                 this.deviceName,
