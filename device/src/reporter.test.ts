@@ -1,0 +1,65 @@
+import { FerryError, readDeviceStatus } from '@ferry/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { Reporter } from './reporter.js';
+
+describe('Reporter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_700_000_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function attached() {
+    const doc = new Y.Doc();
+    const lines: string[] = [];
+    const reporter = new Reporter({ clock: Date.now, log: (line) => lines.push(line) });
+    let writes = 0;
+    doc.on('update', () => writes++);
+    reporter.attach(doc);
+    return { doc, reporter, lines, writes: () => writes };
+  }
+
+  it('writes the status doc at most once a second however busy it is', () => {
+    const { doc, reporter, writes } = attached();
+    const start = writes();
+    const done = reporter.fileStarted('c1', 'big.bin', 10_000_000);
+    for (let ms = 0; ms < 5000; ms += 10) {
+      reporter.bytes(1000);
+      vi.advanceTimersByTime(10);
+    }
+    done();
+    vi.advanceTimersByTime(1000);
+    expect(writes() - start).toBeGreaterThanOrEqual(4);
+    expect(writes() - start).toBeLessThanOrEqual(6);
+    const status = readDeviceStatus(doc);
+    expect(status).toMatchObject({ state: 'active', current: [] });
+    expect(reporter.bytesDownloaded).toBe(500_000);
+  });
+
+  it('shows the files in flight, a bounded list of recent errors and each rename once', () => {
+    const { doc, reporter, lines } = attached();
+    reporter.fileStarted('c1', 'a.txt', 10);
+    for (let i = 0; i < 25; i++) reporter.error('c1', new FerryError('TRANSIENT', `try ${i}`), 'a.txt');
+    reporter.error('c2', new Error('boom'));
+    reporter.renamed('c1', 'a:b', 'a%3Ab');
+    reporter.renamed('c1', 'a:b', 'a%3Ab');
+    vi.advanceTimersByTime(1000);
+    const status = readDeviceStatus(doc);
+    expect(status?.current).toEqual([{ container: 'c1', path: 'a.txt', size: 10, bytes: 0 }]);
+    expect(status?.errors).toHaveLength(20);
+    expect(status?.errors.at(-1)).toBe('c2: FERRY_INTERNAL: Error: boom');
+    expect(status?.errors.at(-2)).toBe('c1 a.txt: FERRY_TRANSIENT: try 24');
+    expect(status?.renamed).toEqual(['c1/a:b -> c1/a%3Ab']);
+    expect(lines.filter((line) => line.startsWith('renamed'))).toHaveLength(1);
+  });
+
+  it('a change of state is written at once, not after the interval', () => {
+    const { doc, reporter } = attached();
+    reporter.space('inactive', 10, 100);
+    expect(readDeviceStatus(doc)).toMatchObject({ state: 'inactive', freeBytes: 10, minFreeBytes: 100 });
+    reporter.space('active', 500, 100);
+    expect(readDeviceStatus(doc)?.state).toBe('active');
+  });
+});
