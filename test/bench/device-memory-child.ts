@@ -30,6 +30,9 @@ export const SEED = 1;
 
 export interface MemoryFigures {
   rss: number;
+  /** RSS split as Linux counts it: private anonymous memory, and mapped file pages (LevelDB mmaps its tables). */
+  rssAnon: number;
+  rssFile: number;
   heapUsed: number;
   heapTotal: number;
   external: number;
@@ -87,19 +90,32 @@ const { positionals, values } = parseArgs({
 
 function wholeNumber(name: string, text: string | undefined): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1, got '${text}'`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`--${name} must be a whole number >= 1, got '${text}'`);
   return n;
 }
 
-/** Peak resident set size of this process so far, in bytes (Linux). */
-export function vmHwm(): number {
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+/** A size line of /proc/self/status (Linux), in bytes. */
+function procStatus(field: string, text = readFileSync('/proc/self/status', 'utf8')): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
+/** Peak resident set size of this process so far, in bytes. */
+const vmHwm = (): number => procStatus('VmHWM');
+
 function memory(): MemoryFigures {
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return {
+    rss,
+    rssAnon: procStatus('RssAnon', status),
+    rssFile: procStatus('RssFile', status),
+    heapUsed,
+    heapTotal,
+    external,
+    arrayBuffers,
+  };
 }
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

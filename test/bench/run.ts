@@ -2,13 +2,14 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdtBench } from './crdt.js';
+import { deviceMemoryBench } from './device-memory.js';
 import { groupSizeBench } from './groupsize.js';
 import { type BenchModule, describeMachine, hasGc, machine } from './lib.js';
 import { mergeBench } from './merge.js';
 import { emptyPage, replaceHeader, replaceSection, sectionBody } from './page.js';
 
 /** Every benchmark, in page order. A new one is a module plus one line here. */
-const BENCHMARKS: BenchModule[] = [mergeBench, crdtBench, groupSizeBench];
+const BENCHMARKS: BenchModule[] = [mergeBench, crdtBench, groupSizeBench, deviceMemoryBench];
 
 const PAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
 

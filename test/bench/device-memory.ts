@@ -1,0 +1,208 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FerryError } from '@ferry/core';
+import type { CrawlReport, DeviceReport, MemoryFigures, PhaseReport } from './device-memory-child.js';
+import {
+  type BenchModule,
+  formatBytes,
+  formatCount,
+  formatMs,
+  isMain,
+  markdownTable,
+  runAlone,
+} from './lib.js';
+
+/** The done-when figure of issue 5: a device works a 1,000,000-entry container in this much RSS. */
+const RSS_BUDGET_BYTES = 200_000_000;
+/** Disk space a fetched tiny file takes: one 4 KiB block, plus its share of the LevelDB state. */
+const BYTES_PER_FILE = 4096 + 1024;
+const SPARE_BYTES = 2 * 2 ** 30;
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const CHILD = join(HERE, 'device-memory-child.ts');
+
+/** Knobs from the environment (the runner's arguments are benchmark names). */
+interface Settings {
+  files: number;
+  parallel: number;
+  budgetS: number;
+  keep: boolean;
+}
+
+function settings(env = process.env): Settings {
+  const whole = (name: string, fallback: number): number => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new FerryError('BAD_INPUT', `${name} must be a whole number >= 1, got '${text}'`);
+    return n;
+  };
+  return {
+    files: whole('FERRY_BENCH_FILES', 1_000_000),
+    parallel: whole('FERRY_BENCH_PARALLEL', 8),
+    budgetS: whole('FERRY_BENCH_BUDGET_S', 600),
+    keep: env.FERRY_BENCH_KEEP === '1',
+  };
+}
+
+/** Refuses before writing anything when the temp disk cannot hold every file of the run. */
+async function checkRoom(folder: string, files: number): Promise<{ freeBytes: number; freeInodes: number }> {
+  const info = await statfs(folder);
+  const freeBytes = info.bavail * info.bsize;
+  const freeInodes = info.ffree;
+  const needBytes = files * BYTES_PER_FILE + SPARE_BYTES;
+  const needInodes = files + Math.ceil(files / 1000) + 10_000;
+  if (freeBytes < needBytes || freeInodes < needInodes)
+    throw new FerryError(
+      'DISK_FULL',
+      `the device memory benchmark needs ${formatBytes(needBytes)} and ${formatCount(needInodes)} inodes free under ${folder}; it has ${formatBytes(freeBytes)} and ${formatCount(freeInodes)}`,
+      'free some space, point TMPDIR at a bigger disk, or lower FERRY_BENCH_FILES',
+    );
+  return { freeBytes, freeInodes };
+}
+
+/** Runs one mode of the child script, forwards its lines, returns its RESULT. */
+function runChild<T>(args: string[], log: (line: string) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let result: T | undefined;
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as T;
+        else if (line !== '') log(`  ${line}`);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0 && result !== undefined) resolve(result);
+      else reject(new Error(`device-memory-child ${args[0]} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+async function folderBytes(folder: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(folder)) total += (await stat(join(folder, name))).size;
+  return total;
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+
+function breakdown(m: MemoryFigures): string {
+  return `anon ${mib(m.rssAnon)} + file-backed ${mib(m.rssFile)}; heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)})`;
+}
+
+function phaseRow(label: string, phase: PhaseReport | undefined): string[] {
+  if (!phase) return [label, '—'];
+  return [
+    label,
+    `peak **${mib(phase.peak.rss)}**, median ${mib(phase.medianRss)} over ${formatMs(phase.ms)} (${formatCount(phase.samples)} samples); at the peak: ${breakdown(phase.peak)}`,
+  ];
+}
+
+async function run(log: (line: string) => void): Promise<string> {
+  const { files, parallel, budgetS, keep } = settings();
+  const disk = await mkdtemp(join(tmpdir(), 'ferry-bench-device-'));
+  const loadBefore = load();
+  try {
+    const room = await checkRoom(disk, files);
+    log(`disk ${disk}: ${formatBytes(room.freeBytes)} and ${formatCount(room.freeInodes)} inodes free`);
+    log(`crawling ${formatCount(files)} synthetic files into the disk's replica (own process)`);
+    const crawl = await runChild<CrawlReport>(['crawl', '--disk', disk, '--files', String(files)], log);
+    const dbBytes = await folderBytes(join(disk, '.ferry', 'db'));
+    log(
+      `catalog: ${formatCount(crawl.entries)} entries in ${formatCount(crawl.groups)} groups, ${formatMs(crawl.ms)}, LevelDB ${formatBytes(dbBytes)}`,
+    );
+    log(`device: parallel ${parallel}, budget ${budgetS} s`);
+    const device = await runChild<DeviceReport>(
+      [
+        'device',
+        '--disk',
+        disk,
+        '--files',
+        String(files),
+        '--parallel',
+        String(parallel),
+        '--budget-s',
+        String(budgetS),
+      ],
+      log,
+    );
+    const loadAfter = load();
+    const pass = device.vmHwm <= RSS_BUDGET_BYTES;
+    const workS = device.workMs / 1000;
+    const rows: string[][] = [
+      [
+        'catalog',
+        `${formatCount(crawl.entries)} entries (${formatCount(files)} files of ${formatBytes(crawl.bytes / files)} and their ${formatCount(crawl.entries - files)} folders), ${formatCount(crawl.groups)} group docs of ${formatCount(1000)}`,
+      ],
+      [
+        'crawl into the disk replica (separate process)',
+        `${formatMs(crawl.ms)}, LevelDB ${formatBytes(dbBytes)}; the crawl process peaked at ${mib(crawl.vmHwm)} (not the device)`,
+      ],
+      ['device', `DeviceAgent offline (no relay), parallel ${device.parallel}, real files under ${tmpdir()}`],
+      phaseRow('start-up (tsx, modules, disk state)', device.phases.open),
+      phaseRow(`reserve (${formatCount(device.entries)} paths into the allocator)`, device.phases.reserve),
+      [
+        'right after the reserve',
+        `RSS **${mib(device.afterReserve.rss)}**; ${breakdown(device.afterReserve)}; after a full GC heap used ${mib(device.afterReserveGc.heapUsed)}`,
+      ],
+      phaseRow('work (fetching)', device.phases.work),
+      ['peak RSS (VmHWM)', `**${mib(device.vmHwm)}**`],
+      [
+        'fetched',
+        `${formatCount(device.fetched)} of ${formatCount(device.entries)} entries (${formatBytes(device.fetchedBytes)}) in ${formatMs(device.workMs)}: ${(device.fetched / workS).toFixed(0)} files/s; ${device.finished ? 'finished' : `not finished, the ${budgetS} s budget ran out`}`,
+      ],
+      ['errors', device.errors.length === 0 ? 'none' : device.errors.slice(0, 3).join('; ')],
+      ['load average (1, 5, 15 min)', `before ${loadBefore}; after ${loadAfter} (2 cores, shared)`],
+      [
+        '**budget: RSS ≤ 200 MB**',
+        `**${pass ? 'PASS' : 'FAIL'}**: peak ${mib(device.vmHwm)} vs ${mib(RSS_BUDGET_BYTES)} (200,000,000 bytes)`,
+      ],
+    ];
+    return [
+      `One device process works a container of ${formatCount(files)} tiny synthetic files (memory provider) on a real disk folder. ` +
+        `The relay's crawler writes the catalog straight into the disk's replica (\`DiskState\`, LevelDB) in a process of its own; then a second process runs \`DeviceAgent\` offline on that disk ` +
+        `(\`containerPaths\` reserves every catalog path before the first file, then the workers fetch with \`--parallel ${parallel}\`, each file fsynced and renamed) ` +
+        `and samples its own \`process.memoryUsage()\` every 250 ms, with \`/proc/self/status\` VmHWM when the work stops. ` +
+        `Run: \`npm run bench -- device-memory\` (env FERRY_BENCH_FILES, FERRY_BENCH_PARALLEL, FERRY_BENCH_BUDGET_S).`,
+      '',
+      markdownTable(['what', 'figure'], rows),
+    ].join('\n');
+  } finally {
+    if (!keep) {
+      log(`removing ${disk}`);
+      await rm(disk, { recursive: true, force: true });
+    }
+  }
+}
+
+export const deviceMemoryBench: BenchModule = {
+  name: 'device-memory',
+  title: 'Device memory: a 1,000,000-entry container',
+  run,
+};
+
+if (isMain(import.meta.url)) await runAlone(deviceMemoryBench);
