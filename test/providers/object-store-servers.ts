@@ -124,13 +124,12 @@ export function startAzurite(): Promise<LoopbackServer> {
   return startNodeServer(
     'azurite',
     script,
-    (port, dir) => [
+    (port) => [
       '--blobHost',
       '127.0.0.1',
       '--blobPort',
       String(port),
-      '--location',
-      dir,
+      '--inMemoryPersistence',
       '--skipApiVersionCheck',
       '--silent',
       '--disableTelemetry',

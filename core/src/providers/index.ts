@@ -1,12 +1,14 @@
 import { FerryError } from '../errors.js';
 import type { Provider, ProviderFactory } from '../provider.js';
 import { checkProviderOptions } from '../provider-options.js';
+import { azureBlobProviderFactory } from './azureblob/index.js';
 import { localProviderFactory } from './local/index.js';
 import { memoryProviderFactory } from './memory/index.js';
 import { s3ProviderFactory } from './s3/index.js';
 import { sftpProviderFactory } from './sftp/index.js';
 import { webdavProviderFactory } from './webdav/index.js';
 
+export * from './azureblob/index.js';
 export { type FolderPage, type FolderWalkOptions, walkFolders } from './folder-walk.js';
 export * from './local/index.js';
 export * from './memory/index.js';
@@ -21,6 +23,7 @@ export const providerFactories: readonly ProviderFactory[] = [
   memoryProviderFactory,
   localProviderFactory,
   s3ProviderFactory,
+  azureBlobProviderFactory,
   sftpProviderFactory,
   webdavProviderFactory,
 ];

@@ -81,3 +81,12 @@ describe('object-store helpers', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
+
+describe('rootKeyPrefix refusals', () => {
+  it('refuses prefixes with empty, . or .. parts', () => {
+    for (const bad of ['a//b', 'a/../b', './a', 'a/.'])
+      expect(() => rootKeyPrefix(bad), bad).toThrow(
+        expect.objectContaining({ code: 'BAD_PROVIDER_OPTIONS' }),
+      );
+  });
+});

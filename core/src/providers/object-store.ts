@@ -1,4 +1,5 @@
 import type { Entry, HashType } from '../entry.js';
+import { FerryError } from '../errors.js';
 
 /**
  * Shared by the object-store providers (s3, azureblob): they have keys, not folders. A folder is
@@ -66,7 +67,14 @@ export class FolderDeriver {
  */
 export function rootKeyPrefix(prefix: string | undefined): string {
   const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
+  if (trimmed === '') return '';
+  if (trimmed.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
+    throw new FerryError(
+      'BAD_PROVIDER_OPTIONS',
+      `prefix '${trimmed}' has an empty, '.' or '..' part`,
+      "give the root as 'folder/subfolder'",
+    );
+  return `${trimmed}/`;
 }
 
 /** Object stores keep whole seconds (HTTP dates); listings sometimes add milliseconds. */

@@ -73,7 +73,6 @@ export class S3Provider implements Provider {
     const maxAttempts = init.maxAttempts ?? 3;
     if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
       refuse(`maxAttempts must be >= 1, got ${maxAttempts}`);
-    if (init.prefix !== undefined) providerPathSegments(rootKeyPrefix(init.prefix).replace(/\/$/, ''));
 
     this.bucket = init.bucket.trim();
     this.keyPrefix = rootKeyPrefix(init.prefix);

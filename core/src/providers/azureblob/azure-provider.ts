@@ -1,0 +1,325 @@
+import {
+  AnonymousCredential,
+  type BlobItem,
+  BlobServiceClient,
+  type ContainerClient,
+  type ContainerListBlobFlatSegmentResponse,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import type { Entry } from '../../entry.js';
+import { FerryError } from '../../errors.js';
+import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
+import { FolderDeriver, type ListedObject, rootKeyPrefix, wholeSeconds } from '../object-store.js';
+import { checkReadRange, providerPathSegments } from '../provider-path.js';
+import { azureErrorCode, azureHttpStatus, mapAzureError } from './azure-errors.js';
+
+export interface AzureBlobProviderInit {
+  container: string;
+  /** Blob name prefix that is the account's root ('' or absent: the whole container). */
+  prefix?: string;
+  /** Storage account name (needed with accountKey, and for the default endpoint). */
+  account?: string;
+  /** Shared key of the account. */
+  accountKey?: string;
+  /** A SAS token (with or without the leading '?'), needs list and read rights. */
+  sasToken?: string;
+  /** A full connection string (replaces account, accountKey, sasToken and endpoint). */
+  connectionString?: string;
+  /** Blob service URL; default `https://<account>.blob.core.windows.net`. Azurite: `http://127.0.0.1:<port>/devstoreaccount1`. */
+  endpoint?: string;
+  /**
+   * Blobs per listing page, 1..5000 (default 1000, as S3: one page ahead stays small, and a
+   * million blobs are still only a thousand requests).
+   */
+  pageSize?: number;
+  /** Tries per request inside the SDK (default 3). */
+  maxTries?: number;
+}
+
+/** rclone's convention: the file's own mtime as RFC 3339 in blob metadata `mtime`. */
+const MTIME_KEY = 'mtime';
+/** ADLS Gen2 and rclone mark a folder with a zero-length blob carrying this metadata. */
+const FOLDER_FLAG = 'hdi_isfolder';
+
+/**
+ * An Azure Blob Storage container (or a prefix of one): listBlobsFlat pages, getProperties, ranged
+ * download. Folders come from '/' in blob names and from folder marker blobs. The version is the
+ * Content-MD5 when the blob has one (single-shot uploads), else size and mtime; mtime is blob
+ * metadata `mtime` when present (rclone writes it), else Last-Modified in whole seconds. No quota:
+ * Blob Storage has none per container. See README.md.
+ */
+export class AzureBlobProvider implements Provider {
+  readonly name = 'azureblob';
+  readonly capabilities: ProviderCapabilities = {
+    hashTypes: ['md5'],
+    mtimePrecisionMs: 1000,
+    rangeReads: true,
+    emptyFolders: false,
+  };
+  readonly container: string;
+  /** The account root as a blob name prefix: '' or 'some/prefix/'. */
+  readonly keyPrefix: string;
+  private readonly client: ContainerClient;
+  private readonly pageSize: number;
+  private running = 0;
+
+  constructor(init: AzureBlobProviderInit) {
+    const refuse = (message: string): never => {
+      throw new FerryError('BAD_PROVIDER_OPTIONS', `azureblob: ${message}`);
+    };
+    if (typeof init.container !== 'string' || init.container.trim() === '') refuse('container is required');
+    const pageSize = init.pageSize ?? 1000;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 5000)
+      refuse(`pageSize must be 1..5000, got ${pageSize}`);
+    const maxTries = init.maxTries ?? 3;
+    if (!Number.isSafeInteger(maxTries) || maxTries < 1) refuse(`maxTries must be >= 1, got ${maxTries}`);
+    if (init.endpoint !== undefined && !/^https?:\/\/[^/]/.test(init.endpoint))
+      refuse(`endpoint must be an http or https URL, got '${init.endpoint}'`);
+    const given = (value: string | undefined) => value !== undefined && value !== '';
+    if (given(init.accountKey) && given(init.sasToken)) refuse('give accountKey or sasToken, not both');
+    if (given(init.connectionString) && (given(init.accountKey) || given(init.sasToken)))
+      refuse('a connectionString already holds the credentials: drop accountKey and sasToken');
+
+    this.container = init.container.trim();
+    this.keyPrefix = rootKeyPrefix(init.prefix);
+    this.pageSize = pageSize;
+    this.client = connect(init, maxTries).getContainerClient(this.container);
+  }
+
+  /** Listings and downloads running right now (0 when every iteration has ended or stopped). */
+  get activeRequests(): number {
+    return this.running;
+  }
+
+  async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
+    const segments = providerPathSegments(folder);
+    const prefix = this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`);
+    const what = `list '${folder}'`;
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const deriver = new FolderDeriver();
+    // One page is fetched ahead while the consumer works through the current one.
+    const ahead = new AbortController();
+    const onAbort = () => ahead.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort);
+    this.running++;
+    try {
+      let sawBlob = false;
+      let pending = this.page(prefix, undefined, ahead.signal, what);
+      for (;;) {
+        const page = await pending;
+        const token = page.continuationToken === '' ? undefined : page.continuationToken;
+        if (token !== undefined) {
+          pending = this.page(prefix, token, ahead.signal, what);
+          pending.catch(() => {}); // awaited below; this only keeps an early stop from an unhandled rejection
+        }
+        for (const blob of page.segment.blobItems) {
+          if (!blob.name.startsWith(prefix)) continue;
+          sawBlob = true;
+          for (const entry of deriver.entriesFor(listedBlob(blob, prefix))) {
+            signal?.throwIfAborted();
+            yield entry;
+          }
+        }
+        if (token === undefined) break;
+      }
+      if (!sawBlob && segments.length > 0)
+        throw new FerryError('NOT_FOUND', `azureblob: ${what}: no such folder (no blob name starts with it)`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      ahead.abort();
+      this.running--;
+    }
+  }
+
+  async stat(path: string, options: { signal?: AbortSignal } = {}): Promise<Entry> {
+    const segments = providerPathSegments(path);
+    if (segments.length === 0) return { path: '', size: 0, mtime: 0, isDir: true };
+    const what = `stat '${path}'`;
+    const name = this.keyPrefix + path;
+    try {
+      const properties = await this.client.getBlobClient(name).getProperties({ abortSignal: options.signal });
+      const mtime = blobMtime(properties.metadata, properties.lastModified);
+      if (isFolderFlag(properties.metadata)) return { path, size: 0, mtime, isDir: true };
+      const entry: Entry = { path, size: properties.contentLength ?? 0, mtime, isDir: false };
+      const md5 = md5Hex(properties.contentMD5);
+      if (md5 !== undefined) {
+        entry.hash = md5;
+        entry.hashType = 'md5';
+      }
+      return entry;
+    } catch (error) {
+      if (!(azureHttpStatus(error) === 404 && azureErrorCode(error) !== 'ContainerNotFound'))
+        throw this.mapError(error, what, options.signal);
+    }
+    // No blob of that name: a folder when some blob name starts with `path/`.
+    const page = await this.page(`${name}/`, undefined, options.signal, what, 1);
+    const first = page.segment.blobItems[0];
+    if (first === undefined) throw new FerryError('NOT_FOUND', `azureblob: ${what}: no such file or folder`);
+    return {
+      path,
+      size: 0,
+      mtime: blobMtime(first.metadata, first.properties.lastModified),
+      isDir: true,
+    };
+  }
+
+  async *read(path: string, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    checkReadRange(options.offset, options.length);
+    providerPathSegments(path);
+    const offset = options.offset ?? 0;
+    const { length, signal } = options;
+    const what = `read '${path}'`;
+    if (length === 0) {
+      const entry = await this.stat(path, signal ? { signal } : {});
+      if (entry.isDir) throw new FerryError('BAD_INPUT', `azureblob: ${what}: is a folder, not a file`);
+      return;
+    }
+    this.running++;
+    try {
+      let body: NodeJS.ReadableStream | undefined;
+      let expected: number | undefined;
+      try {
+        const response = await this.client
+          .getBlobClient(this.keyPrefix + path)
+          .download(offset, length, { abortSignal: signal });
+        body = response.readableStreamBody;
+        expected = response.contentLength;
+      } catch (error) {
+        // 416: the range starts at or past the end; the blob exists (else BlobNotFound).
+        if (azureHttpStatus(error) === 416 || azureErrorCode(error) === 'InvalidRange') return;
+        throw this.mapError(error, what, signal);
+      }
+      let got = 0;
+      try {
+        if (body !== undefined)
+          for await (const chunk of body as AsyncIterable<Uint8Array>) {
+            got += chunk.length;
+            yield chunk;
+          }
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw new FerryError(
+          'TRUNCATED',
+          `azureblob: ${what}: the download broke off after ${got} bytes (${azureErrorCode(error) ?? 'stream error'})`,
+          'Ferry resumes with a ranged read',
+          { cause: error },
+        );
+      } finally {
+        (body as { destroy?(): void } | undefined)?.destroy?.();
+      }
+      if (expected !== undefined && got < expected)
+        throw new FerryError('TRUNCATED', `azureblob: ${what}: got ${got} of ${expected} bytes`);
+    } finally {
+      this.running--;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private async page(
+    prefix: string,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+    maxPageSize = this.pageSize,
+  ): Promise<ContainerListBlobFlatSegmentResponse> {
+    try {
+      const pages = this.client
+        .listBlobsFlat({
+          prefix: prefix === '' ? undefined : prefix,
+          includeMetadata: true,
+          abortSignal: signal,
+        })
+        .byPage(token === undefined ? { maxPageSize } : { continuationToken: token, maxPageSize });
+      const { value } = await pages.next();
+      return value as ContainerListBlobFlatSegmentResponse;
+    } catch (error) {
+      throw this.mapError(error, what, signal);
+    }
+  }
+
+  private mapError(error: unknown, what: string, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason;
+    return mapAzureError(error, what);
+  }
+}
+
+/** The service client for the credentials given (checked by the constructor before). */
+function connect(init: AzureBlobProviderInit, maxTries: number): BlobServiceClient {
+  const refuse = (message: string): never => {
+    throw new FerryError('BAD_PROVIDER_OPTIONS', `azureblob: ${message}`);
+  };
+  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+  const pipeline = { retryOptions: { maxTries } };
+  if (given(init.connectionString)) {
+    try {
+      return BlobServiceClient.fromConnectionString(init.connectionString, pipeline);
+    } catch {
+      // Not the SDK's message: it may quote the string, key included.
+      return refuse('connectionString cannot be read (expected AccountName=…;AccountKey=… or a SAS form)');
+    }
+  }
+  if (!given(init.account) && !given(init.endpoint)) refuse('account (or endpoint) is required');
+  const endpoint = (init.endpoint ?? `https://${init.account}.blob.core.windows.net`).replace(/\/+$/, '');
+  if (given(init.accountKey)) {
+    if (!given(init.account)) refuse('accountKey needs account');
+    // Buffer.from(…, 'base64') never throws: check the shape, or a typo signs with garbage.
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(init.accountKey) || init.accountKey.length % 4 !== 0)
+      refuse('accountKey must be the base64 key of the storage account');
+    const credential = new StorageSharedKeyCredential(init.account as string, init.accountKey);
+    return new BlobServiceClient(endpoint, credential, pipeline);
+  }
+  if (given(init.sasToken))
+    return new BlobServiceClient(
+      `${endpoint}?${init.sasToken.replace(/^\?/, '')}`,
+      new AnonymousCredential(),
+      pipeline,
+    );
+  return new BlobServiceClient(endpoint, new AnonymousCredential(), pipeline);
+}
+
+function listedBlob(blob: BlobItem, prefix: string): ListedObject {
+  const size = blob.properties.contentLength ?? 0;
+  const listed: ListedObject = {
+    name: blob.name.slice(prefix.length),
+    size,
+    mtime: blobMtime(blob.metadata, blob.properties.lastModified),
+    marker: isFolderFlag(blob.metadata) || (blob.name.endsWith('/') && size === 0),
+  };
+  const md5 = md5Hex(blob.properties.contentMD5);
+  if (md5 !== undefined) {
+    listed.hash = md5;
+    listed.hashType = 'md5';
+  }
+  return listed;
+}
+
+function metadataValue(metadata: Record<string, string> | undefined, key: string): string | undefined {
+  if (metadata === undefined) return undefined;
+  for (const [name, value] of Object.entries(metadata)) if (name.toLowerCase() === key) return value;
+  return undefined;
+}
+
+function isFolderFlag(metadata: Record<string, string> | undefined): boolean {
+  return metadataValue(metadata, FOLDER_FLAG)?.toLowerCase() === 'true';
+}
+
+/** Metadata `mtime` when it is a readable date, else Last-Modified in whole seconds. */
+export function blobMtime(
+  metadata: Record<string, string> | undefined,
+  lastModified: Date | undefined,
+): number {
+  const stored = metadataValue(metadata, MTIME_KEY);
+  if (stored !== undefined) {
+    const parsed = Date.parse(stored);
+    if (Number.isFinite(parsed)) return parsed;
+  }
+  return wholeSeconds(lastModified?.getTime() ?? 0);
+}
+
+/** Content-MD5 (16 raw bytes) as lowercase hex; undefined when absent or not 16 bytes. */
+export function md5Hex(contentMD5: Uint8Array | undefined): string | undefined {
+  if (contentMD5 === undefined || contentMD5.length !== 16) return undefined;
+  return Buffer.from(contentMD5).toString('hex');
+}
