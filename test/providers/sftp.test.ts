@@ -1,10 +1,18 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Entry, isFerryError } from '@ferry/core';
 import { createProvider, SftpProvider, type SftpProviderInit } from '@ferry/core/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProviderConformance } from '../conformance/index.js';
-import { CuttableProxy, type SftpServer, seedFolder, startRcloneSftp, startSshd } from './sftp-servers.js';
+import {
+  CuttableProxy,
+  freePort,
+  type SftpServer,
+  seedFolder,
+  startRcloneSftp,
+  startSshd,
+} from './sftp-servers.js';
 
 function login(server: SftpServer, extra: Partial<SftpProviderInit> = {}): SftpProviderInit {
   const init: SftpProviderInit = {
@@ -227,6 +235,35 @@ describe('sftp provider against OpenSSH sshd', () => {
     }
   });
 
+  it('answers TRANSIENT when nobody listens, and when the server never greets', async () => {
+    const refused = make({ port: await freePort(), readyTimeoutMs: 2000 });
+    expect(await codeOf(() => refused.stat('a.txt'))).toBe('TRANSIENT');
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const error = await errorOf(() => make({ port, readyTimeoutMs: 300 }).stat('a.txt'));
+      expect(isFerryError(error, 'TRANSIENT'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/timed out/i);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('stops a listing when its signal aborts, and lets go of its folder handles', async () => {
+    const provider = make();
+    const controller = new AbortController();
+    const reason = new Error('user stopped');
+    let seen = 0;
+    const error = await errorOf(async () => {
+      for await (const _entry of provider.list('', { signal: controller.signal }))
+        if (++seen === 1) controller.abort(reason);
+    });
+    expect(error).toBe(reason);
+    expect(seen).toBe(1);
+    expect(provider.activeHandles).toBe(0);
+  });
+
   it('reports the quota from statvfs', async () => {
     const quota = await make().quota();
     expect(quota.totalBytes).toBeGreaterThan(0);
@@ -271,6 +308,15 @@ describe('sftp provider against rclone serve sftp', () => {
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('gives an empty quota when the server has no statvfs extension', async () => {
+    const provider = new SftpProvider(login(server));
+    try {
+      expect(await provider.quota()).toEqual({});
+    } finally {
+      await provider.close();
+    }
   });
 
   it('answers AUTH for a wrong password', async () => {
