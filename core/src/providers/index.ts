@@ -4,6 +4,7 @@ import { checkProviderOptions } from '../provider-options.js';
 import { azureBlobProviderFactory } from './azureblob/index.js';
 import { localProviderFactory } from './local/index.js';
 import { memoryProviderFactory } from './memory/index.js';
+import { rcloneProviderFactory } from './rclone/index.js';
 import { s3ProviderFactory } from './s3/index.js';
 import { sftpProviderFactory } from './sftp/index.js';
 import { webdavProviderFactory } from './webdav/index.js';
@@ -14,6 +15,7 @@ export * from './local/index.js';
 export * from './memory/index.js';
 export { Pacer, type PacerClock, type PacerOptions, pacerFromOptions, pacerOptionSpecs } from './pacer.js';
 export { checkReadRange, joinProviderPath, providerPathSegments } from './provider-path.js';
+export * from './rclone/index.js';
 export * from './s3/index.js';
 export * from './sftp/index.js';
 export * from './webdav/index.js';
@@ -26,6 +28,7 @@ export const providerFactories: readonly ProviderFactory[] = [
   azureBlobProviderFactory,
   sftpProviderFactory,
   webdavProviderFactory,
+  rcloneProviderFactory,
 ];
 
 export function getProviderFactory(name: string): ProviderFactory {

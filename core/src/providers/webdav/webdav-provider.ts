@@ -3,6 +3,7 @@ import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../provider.js';
 import { systemClock } from '../clock/index.js';
 import { type FolderPage, walkFolders } from '../folder-walk.js';
+import { rangedBody, rangedStatus, rangeHeader } from '../http/ranged-read.js';
 import { httpHeaders, httpText } from '../http/request.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, joinProviderPath, providerPathSegments } from '../provider-path.js';
@@ -123,76 +124,13 @@ export class WebdavProvider implements Provider {
       this.openRequests--;
       return;
     }
-    const headers: Record<string, string> = {};
-    if (offset > 0 || length !== undefined)
-      headers.Range = `bytes=${offset}-${length === undefined ? '' : offset + length - 1}`;
     const response = await this.send(
-      { method: 'GET', url, what, signal, headers },
-      (status) => status === 200 || status === 206 || status === 416,
+      { method: 'GET', url, what, signal, headers: rangeHeader(offset, length) },
+      rangedStatus,
     );
     try {
-      if (response.status === 416) return; // the range starts past the end: nothing there
-      let skip = 0;
-      let expected: number | undefined;
-      if (response.status === 206) {
-        const range = parseContentRange(response.headers.get('content-range'));
-        if (range === undefined || range.start !== offset)
-          throw new FerryError('TRANSIENT', `${what}: the server answered another range than asked`);
-        expected = range.end - range.start + 1;
-        if (length !== undefined) expected = Math.min(expected, length);
-      } else {
-        // 200 to a ranged request: the server ignores Range. Skip to the offset (correct, but the
-        // bytes before it still cross the network; README says so).
-        skip = offset;
-        const announced = contentLength(response.headers);
-        if (announced !== undefined)
-          expected = Math.max(0, Math.min(announced - offset, length ?? Number.POSITIVE_INFINITY));
-      }
-      const limit = length ?? expected;
-      let got = 0;
-      const body = response.body;
-      if (body !== null) {
-        const reader = body.getReader();
-        try {
-          while (limit === undefined || got < limit) {
-            let result: Awaited<ReturnType<typeof reader.read>>;
-            try {
-              result = await reader.read();
-            } catch (error) {
-              signal?.throwIfAborted();
-              throw new FerryError(
-                'TRUNCATED',
-                `${what}: the connection broke after ${got} bytes`,
-                'Ferry resumes with a ranged read',
-                { cause: error },
-              );
-            }
-            if (result.done) break;
-            let chunk = result.value;
-            if (skip > 0) {
-              if (chunk.length <= skip) {
-                skip -= chunk.length;
-                continue;
-              }
-              chunk = chunk.subarray(skip);
-              skip = 0;
-            }
-            if (limit !== undefined && got + chunk.length > limit) chunk = chunk.subarray(0, limit - got);
-            got += chunk.length;
-            if (chunk.length > 0) yield chunk;
-          }
-        } finally {
-          await reader.cancel().catch(() => {});
-        }
-      }
-      if (expected !== undefined && got < expected)
-        throw new FerryError(
-          'TRUNCATED',
-          `${what}: got ${got} of ${expected} bytes`,
-          'Ferry resumes with a ranged read',
-        );
+      yield* rangedBody(response, { offset, length, what, signal });
     } finally {
-      await response.body?.cancel().catch(() => {});
       this.openRequests--;
     }
   }
@@ -391,15 +329,4 @@ function decodeSegments(pathname: string, what: string): string[] {
 
 function sameSegments(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((segment, i) => segment === b[i]);
-}
-
-function parseContentRange(value: string | null): { start: number; end: number } | undefined {
-  const match = value === null ? null : /^bytes\s+(\d+)-(\d+)\/(?:\d+|\*)$/i.exec(value.trim());
-  if (match === null) return undefined;
-  return { start: Number(match[1]), end: Number(match[2]) };
-}
-
-function contentLength(headers: Headers): number | undefined {
-  const value = headers.get('content-length');
-  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
 }
