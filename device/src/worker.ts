@@ -254,6 +254,17 @@ export class ContainerWorker {
       return;
     }
 
+    // Already on the disk in this version (stopped between the rename and the receipt, or a disk
+    // whose receipts were lost): verified and recorded, not downloaded again.
+    if (await sameContent(disk, finalPath, entry).catch(() => false)) {
+      await disk.remove(finalPath + PART_SUFFIX);
+      await ledger.endPart(finalPath);
+      await ledger.remember(want, finalPath);
+      writeReceipt(doc, device, entry.path, want);
+      this.setAside.delete(entry.path);
+      return;
+    }
+
     const attempts = this.options.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       let resume = (await ledger.partVersion(finalPath)) === want;
