@@ -136,6 +136,7 @@ export class RcloneProvider implements Provider {
   async stat(path: string, options: { signal?: AbortSignal } = {}): Promise<Entry> {
     providerPathSegments(path);
     const what = `rclone: stat '${path}'`;
+    await this.instance(); // the hash type to ask for is known once fsinfo answered
     const answer = await this.call(
       'operations/stat',
       { remote: path, opt: this.listOptions() },
@@ -176,23 +177,22 @@ export class RcloneProvider implements Provider {
               timeoutMs: this.timeoutMs,
               what,
             },
-            (status) => rangedStatus(status) || status === 404,
+            // rcd answers its own errors with a JSON body; only its login is checked here.
+            (status) => status !== 401,
           ),
         signal,
       );
-      if (response.status === 404) {
-        await response.body?.cancel().catch(() => {});
+      if (!rangedStatus(response.status)) {
+        const text = await response.text().catch(() => '');
         // rcd answers a range past the end of a remote's file with 404 and "bytes 100-5/6".
-        if (isPastTheEnd(response.headers.get('content-range'))) return;
-        throw httpStatusError(what, 404, response.headers, Date.now());
-      }
-      // rcd serves a folder as an HTML page; a folder is not a file to back up.
-      if (
-        (response.headers.get('content-type') ?? '').startsWith('text/html') &&
-        (await this.isFolder(path, signal))
-      ) {
-        await response.body?.cancel().catch(() => {});
-        throw new FerryError('BAD_INPUT', `${what}: is a folder, not a file`);
+        if (response.status === 404 && isPastTheEnd(response.headers.get('content-range'))) return;
+        let answer: unknown;
+        try {
+          answer = JSON.parse(text);
+        } catch {
+          throw httpStatusError(what, response.status, response.headers, Date.now());
+        }
+        throw rcError(what, response.status, answer, this.fs);
       }
       yield* rangedBody(response, { offset, length, what, signal });
     } finally {
@@ -226,10 +226,6 @@ export class RcloneProvider implements Provider {
     if (rcd === undefined) return;
     const instance = await rcd.catch(() => undefined);
     if (instance !== undefined) await stopRcd(instance.child);
-  }
-
-  private async isFolder(path: string, signal: AbortSignal | undefined): Promise<boolean> {
-    return (await this.stat(path, { signal }).catch(() => undefined))?.isDir === true;
   }
 
   /** The running rcd; starts one (and reads fsinfo) when none runs or the last one died. */
@@ -381,6 +377,8 @@ export function rcError(what: string, status: number, answer: unknown, fs: strin
   const text =
     typeof (answer as { error?: unknown })?.error === 'string' ? (answer as { error: string }).error : '';
   const said = `${what}: ${text || `HTTP ${status}`}`;
+  if (/is a directory not a file/i.test(text))
+    return new FerryError('BAD_INPUT', `${said} (a folder, not a file)`);
   if (status === 404 || /\b(directory|object|file) not found\b/i.test(text))
     return new FerryError('NOT_FOUND', said);
   if (/didn't find section in config file|unknown backend|config file not found/i.test(text))
