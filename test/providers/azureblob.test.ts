@@ -228,6 +228,23 @@ describe('azureblob provider against azurite: folders, hashes, credentials, erro
     expect(await codeOf(() => drain(provider.read('docs/a.txt')))).toBe('TRANSIENT');
   });
 
+  it('sends every request through the account pacer (spacing seen on a recording clock)', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    };
+    const provider = providerFor(srv.port, { container: 'edges', minIntervalMs: 1000, clock });
+    await provider.stat('docs/a.txt');
+    await drain(provider.read('docs/a.txt', { offset: 1 }));
+    await drain(provider.list(''));
+    expect(sleeps).toEqual([1000, 1000]);
+  });
+
   it('refuses bad options with BAD_PROVIDER_OPTIONS', () => {
     const bad: Partial<AzureBlobProviderInit>[] = [
       { container: '' },

@@ -241,6 +241,23 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
     await provider.close();
   });
 
+  it('sends every request through the account pacer (spacing seen on a recording clock)', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    };
+    const provider = providerFor(srv.port, root, { minIntervalMs: 1000, clock });
+    await provider.stat('photos/a.jpg');
+    await drain(provider.read('photos/a.jpg', { offset: 1 }));
+    await drain(provider.list(''));
+    expect(sleeps).toEqual([1000, 1000]);
+  });
+
   it('refuses bad options with BAD_PROVIDER_OPTIONS', () => {
     for (const bad of [{ bucket: '' }, { secretAccessKey: '' }, { endpoint: 'ftp://x' }, { pageSize: 0 }])
       expect(() => providerFor(srv.port, root, bad as Partial<S3ProviderInit>)).toThrow(

@@ -9,7 +9,9 @@ import {
 import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
+import { systemClock } from '../clock/index.js';
 import { FolderDeriver, type ListedObject, rootKeyPrefix, wholeSeconds } from '../object-store.js';
+import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, providerPathSegments } from '../provider-path.js';
 import { azureErrorCode, azureHttpStatus, mapAzureError } from './azure-errors.js';
 
@@ -34,7 +36,15 @@ export interface AzureBlobProviderInit {
   pageSize?: number;
   /** Tries per request inside the SDK (default 3). */
   maxTries?: number;
+  /** Requests to this account at once (default 8). */
+  maxConcurrency?: number;
+  /** Smallest gap between two requests' starts (default 0). */
+  minIntervalMs?: number;
+  /** Time source of the pacer (tests); the system clock otherwise. */
+  clock?: PacerClock;
 }
+
+export const AZUREBLOB_PACING = { maxConcurrency: 8, minIntervalMs: 0 };
 
 /** rclone's convention: the file's own mtime as RFC 3339 in blob metadata `mtime`. */
 const MTIME_KEY = 'mtime';
@@ -61,6 +71,7 @@ export class AzureBlobProvider implements Provider {
   readonly keyPrefix: string;
   private readonly client: ContainerClient;
   private readonly pageSize: number;
+  private readonly pacer: Pacer;
   private running = 0;
 
   constructor(init: AzureBlobProviderInit) {
@@ -83,6 +94,11 @@ export class AzureBlobProvider implements Provider {
     this.container = init.container.trim();
     this.keyPrefix = rootKeyPrefix(init.prefix);
     this.pageSize = pageSize;
+    this.pacer = new Pacer({
+      concurrency: init.maxConcurrency ?? AZUREBLOB_PACING.maxConcurrency,
+      minIntervalMs: init.minIntervalMs ?? AZUREBLOB_PACING.minIntervalMs,
+      clock: init.clock ?? systemClock,
+    });
     this.client = connect(init, maxTries).getContainerClient(this.container);
   }
 
@@ -137,8 +153,16 @@ export class AzureBlobProvider implements Provider {
     if (segments.length === 0) return { path: '', size: 0, mtime: 0, isDir: true };
     const what = `stat '${path}'`;
     const name = this.keyPrefix + path;
-    try {
-      const properties = await this.client.getBlobClient(name).getProperties({ abortSignal: options.signal });
+    const { signal } = options;
+    const properties = await this.paced(what, signal, async () => {
+      try {
+        return await this.client.getBlobClient(name).getProperties({ abortSignal: signal });
+      } catch (error) {
+        if (azureHttpStatus(error) === 404 && azureErrorCode(error) !== 'ContainerNotFound') return undefined;
+        throw error;
+      }
+    });
+    if (properties !== undefined) {
       const mtime = blobMtime(properties.metadata, properties.lastModified);
       if (isFolderFlag(properties.metadata)) return { path, size: 0, mtime, isDir: true };
       const entry: Entry = { path, size: properties.contentLength ?? 0, mtime, isDir: false };
@@ -148,12 +172,9 @@ export class AzureBlobProvider implements Provider {
         entry.hashType = 'md5';
       }
       return entry;
-    } catch (error) {
-      if (!(azureHttpStatus(error) === 404 && azureErrorCode(error) !== 'ContainerNotFound'))
-        throw this.mapError(error, what, options.signal);
     }
     // No blob of that name: a folder when some blob name starts with `path/`.
-    const page = await this.page(`${name}/`, undefined, options.signal, what, 1);
+    const page = await this.page(`${name}/`, undefined, signal, what, 1);
     const first = page.segment.blobItems[0];
     if (first === undefined) throw new FerryError('NOT_FOUND', `azureblob: ${what}: no such file or folder`);
     return {
@@ -177,19 +198,21 @@ export class AzureBlobProvider implements Provider {
     }
     this.running++;
     try {
-      let body: NodeJS.ReadableStream | undefined;
-      let expected: number | undefined;
-      try {
-        const response = await this.client
-          .getBlobClient(this.keyPrefix + path)
-          .download(offset, length, { abortSignal: signal });
-        body = response.readableStreamBody;
-        expected = response.contentLength;
-      } catch (error) {
-        // 416: the range starts at or past the end; the blob exists (else BlobNotFound).
-        if (azureHttpStatus(error) === 416 || azureErrorCode(error) === 'InvalidRange') return;
-        throw this.mapError(error, what, signal);
-      }
+      // The pacer slot covers the request up to the headers, not the body download.
+      const response = await this.paced(what, signal, async () => {
+        try {
+          return await this.client
+            .getBlobClient(this.keyPrefix + path)
+            .download(offset, length, { abortSignal: signal });
+        } catch (error) {
+          // 416: the range starts at or past the end; the blob exists (else BlobNotFound).
+          if (azureHttpStatus(error) === 416 || azureErrorCode(error) === 'InvalidRange') return undefined;
+          throw error;
+        }
+      });
+      if (response === undefined) return;
+      const body = response.readableStreamBody;
+      const expected = response.contentLength;
       let got = 0;
       try {
         if (body !== undefined)
@@ -224,7 +247,7 @@ export class AzureBlobProvider implements Provider {
     what: string,
     maxPageSize = this.pageSize,
   ): Promise<ContainerListBlobFlatSegmentResponse> {
-    try {
+    return this.paced(what, signal, async () => {
       const pages = this.client
         .listBlobsFlat({
           prefix: prefix === '' ? undefined : prefix,
@@ -234,14 +257,23 @@ export class AzureBlobProvider implements Provider {
         .byPage(token === undefined ? { maxPageSize } : { continuationToken: token, maxPageSize });
       const { value } = await pages.next();
       return value as ContainerListBlobFlatSegmentResponse;
-    } catch (error) {
-      throw this.mapError(error, what, signal);
-    }
+    });
   }
 
-  private mapError(error: unknown, what: string, signal: AbortSignal | undefined): unknown {
-    if (signal?.aborted) return signal.reason;
-    return mapAzureError(error, what);
+  /**
+   * One request through the account's pacer, its failure mapped to a typed error (so a
+   * RATE_LIMITED answer pauses the whole account and is tried again there). An abort comes back
+   * as the signal's reason.
+   */
+  private paced<T>(what: string, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> {
+    return this.pacer.run(async () => {
+      try {
+        return await request();
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw mapAzureError(error, what);
+      }
+    }, signal);
   }
 }
 

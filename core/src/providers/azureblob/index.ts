@@ -1,8 +1,15 @@
 import type { ProviderFactory, ProviderOptions } from '../../provider.js';
-import { AzureBlobProvider, type AzureBlobProviderInit } from './azure-provider.js';
+import { pacerOptionSpecs } from '../pacer.js';
+import { AZUREBLOB_PACING, AzureBlobProvider, type AzureBlobProviderInit } from './azure-provider.js';
 
 export { mapAzureError } from './azure-errors.js';
-export { AzureBlobProvider, type AzureBlobProviderInit, blobMtime, md5Hex } from './azure-provider.js';
+export {
+  AZUREBLOB_PACING,
+  AzureBlobProvider,
+  type AzureBlobProviderInit,
+  blobMtime,
+  md5Hex,
+} from './azure-provider.js';
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
@@ -38,6 +45,7 @@ export const azureBlobProviderFactory: ProviderFactory = {
       required: false,
       help: 'blob service URL (default https://<account>.blob.core.windows.net)',
     },
+    ...pacerOptionSpecs(AZUREBLOB_PACING),
   ],
   create(options: ProviderOptions): AzureBlobProvider {
     const init: AzureBlobProviderInit = { container: text(options.container) ?? '' };
@@ -52,6 +60,8 @@ export const azureBlobProviderFactory: ProviderFactory = {
       const value = text(options[key]);
       if (value !== undefined) init[key] = value;
     }
+    if (typeof options.maxConcurrency === 'number') init.maxConcurrency = options.maxConcurrency;
+    if (typeof options.minIntervalMs === 'number') init.minIntervalMs = options.minIntervalMs;
     return new AzureBlobProvider(init);
   },
 };

@@ -1,9 +1,10 @@
 import type { ProviderFactory, ProviderOptions } from '../../provider.js';
-import { S3Provider } from './s3-provider.js';
+import { pacerOptionSpecs } from '../pacer.js';
+import { S3_PACING, S3Provider } from './s3-provider.js';
 
 export { md5FromEtag } from './etag.js';
 export { mapS3Error } from './s3-errors.js';
-export { S3Provider, type S3ProviderInit } from './s3-provider.js';
+export { S3_PACING, S3Provider, type S3ProviderInit } from './s3-provider.js';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -51,6 +52,7 @@ export const s3ProviderFactory: ProviderFactory = {
       default: true,
       help: 'trust plain ETags as MD5 (turn off for SSE-KMS or SSE-C encrypted buckets)',
     },
+    ...pacerOptionSpecs(S3_PACING),
   ],
   create(options: ProviderOptions): S3Provider {
     const init: ConstructorParameters<typeof S3Provider>[0] = {
@@ -66,6 +68,8 @@ export const s3ProviderFactory: ProviderFactory = {
     if (prefix !== undefined) init.prefix = prefix;
     if (region !== undefined) init.region = region;
     if (endpoint !== undefined) init.endpoint = endpoint;
+    if (typeof options.maxConcurrency === 'number') init.maxConcurrency = options.maxConcurrency;
+    if (typeof options.minIntervalMs === 'number') init.minIntervalMs = options.minIntervalMs;
     return new S3Provider(init);
   },
 };

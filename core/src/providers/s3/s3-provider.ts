@@ -1,6 +1,5 @@
 import {
   GetObjectCommand,
-  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -9,7 +8,9 @@ import {
 import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
+import { systemClock } from '../clock/index.js';
 import { FolderDeriver, type ListedObject, rootKeyPrefix, wholeSeconds } from '../object-store.js';
+import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, providerPathSegments } from '../provider-path.js';
 import { md5FromEtag } from './etag.js';
 import { mapS3Error, s3ErrorCode, s3HttpStatus } from './s3-errors.js';
@@ -35,7 +36,15 @@ export interface S3ProviderInit {
   connectTimeoutMs?: number;
   /** Milliseconds a socket may stay silent mid-request (default 60 s). */
   requestTimeoutMs?: number;
+  /** Requests to this account at once (default 8). */
+  maxConcurrency?: number;
+  /** Smallest gap between two requests' starts (default 0). */
+  minIntervalMs?: number;
+  /** Time source of the pacer (tests); the system clock otherwise. */
+  clock?: PacerClock;
 }
+
+export const S3_PACING = { maxConcurrency: 8, minIntervalMs: 0 };
 
 /** Zero-byte objects whose key ends in '/' are folder markers. */
 const isMarkerKey = (key: string, size: number) => key.endsWith('/') && size === 0;
@@ -55,6 +64,7 @@ export class S3Provider implements Provider {
   private readonly client: S3Client;
   private readonly md5Etags: boolean;
   private readonly pageSize: number;
+  private readonly pacer: Pacer;
   private running = 0;
 
   constructor(init: S3ProviderInit) {
@@ -78,6 +88,11 @@ export class S3Provider implements Provider {
     this.keyPrefix = rootKeyPrefix(init.prefix);
     this.md5Etags = init.md5Etags ?? true;
     this.pageSize = pageSize;
+    this.pacer = new Pacer({
+      concurrency: init.maxConcurrency ?? S3_PACING.maxConcurrency,
+      minIntervalMs: init.minIntervalMs ?? S3_PACING.minIntervalMs,
+      clock: init.clock ?? systemClock,
+    });
     this.capabilities = {
       hashTypes: this.md5Etags ? ['md5'] : [],
       mtimePrecisionMs: 1000,
@@ -153,10 +168,18 @@ export class S3Provider implements Provider {
     if (segments.length === 0) return { path: '', size: 0, mtime: 0, isDir: true };
     const what = `stat '${path}'`;
     const key = this.keyPrefix + path;
-    try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
-        abortSignal: options.signal,
-      });
+    const { signal } = options;
+    const head = await this.paced(what, signal, async () => {
+      try {
+        return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+          abortSignal: signal,
+        });
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+    if (head !== undefined) {
       const entry: Entry = {
         path,
         size: head.ContentLength ?? 0,
@@ -169,11 +192,9 @@ export class S3Provider implements Provider {
         entry.hashType = 'md5';
       }
       return entry;
-    } catch (error) {
-      if (!isNotFound(error)) throw this.mapError(error, what, options.signal);
     }
     // No object of that name: a folder when some key starts with `path/`.
-    const page = await this.page(`${key}/`, undefined, options.signal, what, 1);
+    const page = await this.page(`${key}/`, undefined, signal, what, 1);
     const first = page.Contents?.[0];
     if (first === undefined) throw new FerryError('NOT_FOUND', `s3: ${what}: no such file or folder`);
     return { path, size: 0, mtime: wholeSeconds(first.LastModified?.getTime() ?? 0), isDir: true };
@@ -197,17 +218,20 @@ export class S3Provider implements Provider {
         : `bytes=${offset}-${length === undefined ? '' : offset + length - 1}`;
     this.running++;
     try {
-      let response: GetObjectCommandOutput;
-      try {
-        response = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + path, Range: range }),
-          { abortSignal: signal },
-        );
-      } catch (error) {
-        // 416: the range starts at or past the end. The object exists (else NoSuchKey): nothing to read.
-        if (s3HttpStatus(error) === 416 || s3ErrorCode(error) === 'InvalidRange') return;
-        throw this.mapError(error, what, signal);
-      }
+      // The pacer slot covers the request up to the headers, not the body download.
+      const response = await this.paced(what, signal, async () => {
+        try {
+          return await this.client.send(
+            new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + path, Range: range }),
+            { abortSignal: signal },
+          );
+        } catch (error) {
+          // 416: the range starts at or past the end; the object exists (else NoSuchKey).
+          if (s3HttpStatus(error) === 416 || s3ErrorCode(error) === 'InvalidRange') return undefined;
+          throw error;
+        }
+      });
+      if (response === undefined) return;
       const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
       const expected = response.ContentLength;
       let got = 0;
@@ -266,8 +290,8 @@ export class S3Provider implements Provider {
     what: string,
     maxKeys = this.pageSize,
   ): Promise<ListObjectsV2CommandOutput> {
-    try {
-      return await this.client.send(
+    return this.paced(what, signal, () =>
+      this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix === '' ? undefined : prefix,
@@ -275,15 +299,24 @@ export class S3Provider implements Provider {
           MaxKeys: maxKeys,
         }),
         { abortSignal: signal },
-      );
-    } catch (error) {
-      throw this.mapError(error, what, signal);
-    }
+      ),
+    );
   }
 
-  private mapError(error: unknown, what: string, signal: AbortSignal | undefined): unknown {
-    if (signal?.aborted) return signal.reason;
-    return mapS3Error(error, what);
+  /**
+   * One request through the account's pacer, its failure mapped to a typed error (so a
+   * RATE_LIMITED answer pauses the whole account and is tried again there). An abort comes back
+   * as the signal's reason.
+   */
+  private paced<T>(what: string, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> {
+    return this.pacer.run(async () => {
+      try {
+        return await request();
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw mapS3Error(error, what);
+      }
+    }, signal);
   }
 }
 
