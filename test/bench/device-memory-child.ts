@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Provider, ProviderOptions } from '@ferry/core';
 import { indexDocName, progressDocName, readGroupSummaries, totalProgress } from '@ferry/core';
-import { createProvider } from '@ferry/core/providers';
 import { DeviceAgent } from '../../device/src/agent.js';
 import { nodeDisk } from '../../device/src/disk-io.js';
 import { DiskState } from '../../device/src/disk-state.js';
@@ -85,8 +85,25 @@ const { positionals, values } = parseArgs({
     parallel: { type: 'string', default: '8' },
     'budget-s': { type: 'string', default: '600' },
     'sample-ms': { type: 'string', default: '250' },
+    /**
+     * Diagnostic variant: load only the memory provider instead of the whole registry the device
+     * loads (every cloud SDK), to show what loading providers on demand would save.
+     */
+    'memory-provider-only': { type: 'boolean', default: false },
   },
 });
+
+type CreateProvider = (name: string, options: ProviderOptions) => Provider;
+
+/** The device's way (`@ferry/core/providers`, every provider module loaded), or the memory one alone. */
+async function providerRegistry(memoryOnly: boolean): Promise<CreateProvider> {
+  if (!memoryOnly) return (await import('@ferry/core/providers')).createProvider;
+  const { memoryProviderFactory } = await import('../../core/src/providers/memory/index.js');
+  return (name, options) => {
+    if (name !== 'memory') throw new Error(`only the memory provider is loaded, not '${name}'`);
+    return memoryProviderFactory.create(options);
+  };
+}
 
 function wholeNumber(name: string, text: string | undefined): number {
   const n = Number(text);
@@ -120,17 +137,13 @@ function memory(): MemoryFigures {
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-function provider(files: number) {
-  return createProvider('memory', { files, seed: SEED });
-}
-
-async function crawl(disk: string, files: number): Promise<CrawlReport> {
+async function crawl(disk: string, files: number, createProvider: CreateProvider): Promise<CrawlReport> {
   const state = await DiskState.open(disk);
   try {
     const started = performance.now();
     const result = await crawlContainer({
       container: { name: CONTAINER, groupSize: GROUP_SIZE },
-      provider: provider(files),
+      provider: createProvider('memory', { files, seed: SEED }),
       folder: FOLDER,
       // The device's own store: the catalog lands on the disk as if the relay had synced it.
       docs: state.docs,
@@ -177,7 +190,14 @@ class PhaseSamples {
   }
 }
 
-async function device(disk: string, files: number, parallel: number, budgetS: number, sampleMs: number) {
+async function device(
+  disk: string,
+  files: number,
+  parallel: number,
+  budgetS: number,
+  sampleMs: number,
+  createProvider: CreateProvider,
+) {
   const errors: string[] = [];
   const log = (line: string) => {
     if (line.startsWith('error') && errors.length < 20) errors.push(line);
@@ -294,7 +314,8 @@ async function main(): Promise<void> {
   if (disk === undefined) throw new Error('--disk is required');
   const files = wholeNumber('files', values.files);
   let result: unknown;
-  if (mode === 'crawl') result = await crawl(disk, files);
+  const createProvider = await providerRegistry(values['memory-provider-only'] === true);
+  if (mode === 'crawl') result = await crawl(disk, files, createProvider);
   else if (mode === 'device')
     result = await device(
       disk,
@@ -302,6 +323,7 @@ async function main(): Promise<void> {
       wholeNumber('parallel', values.parallel),
       wholeNumber('budget-s', values['budget-s']),
       wholeNumber('sample-ms', values['sample-ms']),
+      createProvider,
     );
   else throw new Error(`mode must be crawl or device, got '${mode}'`);
   console.log(`RESULT ${JSON.stringify(result)}`);

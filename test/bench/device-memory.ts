@@ -30,8 +30,29 @@ interface Settings {
   files: number;
   parallel: number;
   budgetS: number;
+  /** Work budget of each diagnostic variant (they are about the reserve and the first minutes). */
+  variantS: number;
   keep: boolean;
 }
+
+/**
+ * The same device run with one thing changed that lies outside the device code, to show where the
+ * memory goes: the cloud SDKs every provider module loads, and V8's default heap sizing (a 16 MiB
+ * semi-space pair and an old space allowed to grow far past the live data).
+ */
+const VARIANTS: { label: string; nodeFlags: string[]; childFlags: string[] }[] = [
+  { label: 'only the memory provider loaded', nodeFlags: [], childFlags: ['--memory-provider-only'] },
+  {
+    label: 'V8 `--max-semi-space-size=1 --max-old-space-size=128`',
+    nodeFlags: ['--max-semi-space-size=1', '--max-old-space-size=128'],
+    childFlags: [],
+  },
+  {
+    label: 'both',
+    nodeFlags: ['--max-semi-space-size=1', '--max-old-space-size=128'],
+    childFlags: ['--memory-provider-only'],
+  },
+];
 
 function settings(env = process.env): Settings {
   const whole = (name: string, fallback: number): number => {
@@ -46,6 +67,7 @@ function settings(env = process.env): Settings {
     files: whole('FERRY_BENCH_FILES', 1_000_000),
     parallel: whole('FERRY_BENCH_PARALLEL', 8),
     budgetS: whole('FERRY_BENCH_BUDGET_S', 600),
+    variantS: whole('FERRY_BENCH_VARIANT_S', 30),
     keep: env.FERRY_BENCH_KEEP === '1',
   };
 }
@@ -67,9 +89,9 @@ async function checkRoom(folder: string, files: number): Promise<{ freeBytes: nu
 }
 
 /** Runs one mode of the child script, forwards its lines, returns its RESULT. */
-function runChild<T>(args: string[], log: (line: string) => void): Promise<T> {
+function runChild<T>(args: string[], log: (line: string) => void, nodeFlags: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, ...args], {
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', 'tsx', CHILD, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -123,7 +145,7 @@ function phaseRow(label: string, phase: PhaseReport | undefined): string[] {
 }
 
 async function run(log: (line: string) => void): Promise<string> {
-  const { files, parallel, budgetS, keep } = settings();
+  const { files, parallel, budgetS, variantS, keep } = settings();
   const disk = await mkdtemp(join(tmpdir(), 'ferry-bench-device-'));
   const loadBefore = load();
   try {
@@ -150,6 +172,37 @@ async function run(log: (line: string) => void): Promise<string> {
       ],
       log,
     );
+    const variantRows: string[][] = [];
+    const variantRow = (label: string, report: DeviceReport): string[] => [
+      label,
+      mib(report.phases.open?.peak.rss ?? Number.NaN),
+      mib(report.phases.reserve?.peak.rss ?? Number.NaN),
+      mib(report.afterReserve.rss),
+      mib(report.phases.work?.peak.rss ?? Number.NaN),
+      `**${mib(report.vmHwm)}**`,
+      report.vmHwm <= RSS_BUDGET_BYTES ? 'PASS' : 'FAIL',
+    ];
+    variantRows.push(variantRow(`the device as it runs (above, ${budgetS} s of work)`, device));
+    for (const variant of VARIANTS) {
+      log(`variant: ${variant.label} (${variantS} s of work on the same disk)`);
+      const report = await runChild<DeviceReport>(
+        [
+          'device',
+          '--disk',
+          disk,
+          '--files',
+          String(files),
+          '--parallel',
+          String(parallel),
+          '--budget-s',
+          String(variantS),
+          ...variant.childFlags,
+        ],
+        log,
+        variant.nodeFlags,
+      );
+      variantRows.push(variantRow(`${variant.label} (${variantS} s of work)`, report));
+    }
     const loadAfter = load();
     const pass = device.vmHwm <= RSS_BUDGET_BYTES;
     const workS = device.workMs / 1000;
@@ -190,6 +243,13 @@ async function run(log: (line: string) => void): Promise<string> {
         `Run: \`npm run bench -- device-memory\` (env FERRY_BENCH_FILES, FERRY_BENCH_PARALLEL, FERRY_BENCH_BUDGET_S).`,
       '',
       markdownTable(['what', 'figure'], rows),
+      '',
+      `Where the memory goes: the same device process again with one thing changed outside the device code (each on the same disk, the catalog reserved again, then ${variantS} s of work):`,
+      '',
+      markdownTable(
+        ['variant', 'start-up RSS', 'reserve peak', 'after reserve', 'work peak', 'VmHWM', '≤ 200 MB'],
+        variantRows,
+      ),
     ].join('\n');
   } finally {
     if (!keep) {
