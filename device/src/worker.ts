@@ -248,8 +248,13 @@ export class ContainerWorker {
     if (!isInside(join(diskRoot, this.source.name), finalPath))
       throw new FerryError('UNSAFE_PATH', `'${entry.path}' maps outside the container folder`);
 
+    await this.clearWay(mapped.path, entry.isDir).catch((error) => {
+      throw fromDiskError(error);
+    });
     if (entry.isDir) {
-      await disk.mkdir(finalPath);
+      await disk.mkdir(finalPath).catch((error) => {
+        throw fromDiskError(error);
+      });
       writeReceipt(doc, device, entry.path, want);
       return;
     }
@@ -308,6 +313,48 @@ export class ContainerWorker {
         done();
       }
     }
+  }
+
+  /**
+   * A cloud name that changed kind (a file became a folder or the other way round) finds the old
+   * kind on the disk: a file where a folder must go (the path itself or a parent), or a folder
+   * where the file goes. The old one is moved under `.ferry/versions`, never deleted.
+   */
+  private async clearWay(relativePath: string, isDir: boolean): Promise<void> {
+    const { disk, diskRoot, clock, reporter } = this.options;
+    const root = join(diskRoot, this.source.name);
+    const segments = relativePath.split('/');
+    for (let depth = 1; depth <= segments.length; depth++) {
+      const rel = segments.slice(0, depth).join('/');
+      const last = depth === segments.length;
+      const wantFolder = !last || isDir;
+      const misplaced = async () => {
+        const found = await disk.stat(join(root, rel));
+        return found === undefined ? undefined : found.isDirectory() !== wantFolder;
+      };
+      const first = await misplaced();
+      if (first === undefined) return; // nothing further down can exist
+      if (!first) continue;
+      // Files of one folder run side by side: only one of them moves it, after looking again.
+      await this.oneAtATime(async () => {
+        if (!(await misplaced())) return;
+        const target = versionPath(diskRoot, this.source.name, rel, clock());
+        await disk.mkdir(dirname(target));
+        await disk.rename(join(root, rel), target);
+        reporter.log(
+          `${this.source.name}/${rel} is now a ${wantFolder ? 'folder' : 'file'} in the cloud: kept the old one as ${relative(diskRoot, target)}`,
+        );
+      });
+      return;
+    }
+  }
+
+  private moves: Promise<unknown> = Promise.resolve();
+
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.moves.then(work, work);
+    this.moves = run.catch(() => undefined);
+    return run;
   }
 
   /**
