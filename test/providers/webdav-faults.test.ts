@@ -13,6 +13,7 @@ import { missingBinaries, startRcloneWebdav } from './dav-servers.js';
 const BODY = Buffer.from('0123456789abcdefghij');
 const seen: { method: string; url: string; range?: string; authorization?: string }[] = [];
 let onceRateLimited = 0;
+let endlessClosed = false;
 
 function multistatus(responses: string[]): string {
   return `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:">${responses.join('')}</D:multistatus>`;
@@ -58,6 +59,19 @@ function handle(request: IncomingMessage, response: ServerResponse): unknown {
     response.write(BODY);
     setTimeout(() => request.socket.destroy(), 20);
     return;
+  }
+  if (path.startsWith('/endless')) {
+    // A body far bigger than anyone reads; tells the test when the client let go of it.
+    response.writeHead(200, { 'Content-Length': String(1024 * 1024 * 1024) });
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const pump = () => {
+      while (!response.destroyed && response.write(chunk)) {}
+    };
+    response.on('drain', pump);
+    response.on('close', () => {
+      endlessClosed = true;
+    });
+    return pump();
   }
   if (path.startsWith('/no-range')) {
     response.writeHead(200, { 'Content-Length': String(BODY.length) });
@@ -190,6 +204,14 @@ describe('webdav error mapping (real HTTP server on loopback)', () => {
     expect(isFerryError(error, 'TRUNCATED')).toBe(true);
     expect(Buffer.concat(chunks).equals(BODY)).toBe(true);
     expect(provider.activeRequests).toBe(0);
+  });
+
+  it('lets go of the connection when the consumer stops reading early', async () => {
+    const provider = make();
+    for await (const _chunk of provider.read('endless/x')) break;
+    expect(provider.activeRequests).toBe(0);
+    for (let i = 0; i < 200 && !endlessClosed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(endlessClosed, 'the server saw the connection close').toBe(true);
   });
 
   it('reads the right bytes from a server that ignores Range (skips to the offset)', async () => {

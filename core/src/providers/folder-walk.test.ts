@@ -20,7 +20,8 @@ function fakeTree(width: number, depth: number, files: number) {
         const timer = setImmediate(resolve);
         signal.addEventListener('abort', () => {
           clearImmediate(timer);
-          reject(signal.reason);
+          // Like a socket, an aborted listing takes a moment to let go.
+          setImmediate(() => reject(signal.reason));
         });
       });
       if (missing.has(folder)) throw new FerryError('NOT_FOUND', `${folder} is gone`);
