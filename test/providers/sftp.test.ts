@@ -1,4 +1,4 @@
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Entry, isFerryError } from '@ferry/core';
@@ -181,6 +181,22 @@ describe('sftp provider against OpenSSH sshd', () => {
     ).toBe('NOT_FOUND');
     expect(await codeOf(() => provider.stat('link-dir-in/b.txt'))).toBe('NOT_FOUND');
     expect(await codeOf(() => provider.stat('link-dir-out/outside.txt'))).toBe('UNSAFE_PATH');
+  });
+
+  it('answers TRUNCATED when the file shrinks while it is read', async () => {
+    const path = join(server.data, 'shrinks.bin');
+    await writeFile(path, Buffer.alloc(4 * 1024 * 1024, 1));
+    const provider = make();
+    let got = 0;
+    const error = await errorOf(async () => {
+      for await (const chunk of provider.read('shrinks.bin')) {
+        if (got === 0) await truncate(path, 100_000);
+        got += chunk.length;
+      }
+    });
+    expect(isFerryError(error, 'TRUNCATED'), String(error)).toBe(true);
+    expect(got).toBeLessThan(4 * 1024 * 1024);
+    expect(provider.activeHandles).toBe(0);
   });
 
   it('refuses to read a folder (BAD_INPUT) and to list a file (BAD_INPUT)', async () => {

@@ -53,6 +53,8 @@ export interface ExecResult {
  */
 export class SshConnection {
   private session: Promise<Session> | undefined;
+  /** The session `session` resolved to, while it is up. */
+  private live: Session | undefined;
   private pinned: string | undefined;
   private seen: string | undefined;
   private closed = false;
@@ -103,6 +105,8 @@ export class SshConnection {
   async exec(command: string, maxOutput = 16 * 1024 * 1024): Promise<ExecResult> {
     const session = await this.current();
     return new Promise<ExecResult>((resolve, reject) => {
+      if (!session.alive)
+        return reject(new FerryError('TRANSIENT', `sftp: ${this.where()}: the connection dropped`));
       session.client.exec(command, (error: Error | undefined, stream: ClientChannel) => {
         if (error) return reject(mapSftpError(error, 'exec'));
         const out: Buffer[] = [];
@@ -167,13 +171,11 @@ export class SshConnection {
       const drop = () => {
         session.alive = false;
         this.clients.delete(client);
-        if (this.session !== undefined)
-          void this.session.then(
-            (current) => {
-              if (current === session) this.session = undefined;
-            },
-            () => {},
-          );
+        // Synchronously: the next call must not be handed a connection that is gone.
+        if (this.live === session) {
+          this.live = undefined;
+          this.session = undefined;
+        }
       };
       const fail = (error: unknown) => {
         if (settled) return;
@@ -185,6 +187,7 @@ export class SshConnection {
       client.on('ready', () => {
         if (settled) return;
         settled = true;
+        this.live = session;
         if (this.pinned === undefined && this.seen !== undefined) {
           this.pinned = this.seen;
           this.login.onHostKey?.(this.seen);
@@ -246,10 +249,18 @@ export class SshConnection {
   private openChannel(session: Session): Promise<Channel> {
     session.opening++;
     return new Promise<Channel>((resolve, reject) => {
+      if (!session.alive) {
+        session.opening--;
+        return reject(new FerryError('TRANSIENT', `sftp: ${this.where()}: the connection dropped`));
+      }
       session.client.sftp((error, sftp) => {
         session.opening--;
         if (error) return reject(mapSftpError(error, `open an sftp channel on ${this.where()}`));
         const channel: Channel = { sftp, load: 0, open: true };
+        // A protocol error ends the channel (ssh2 then fails its pending requests): drop it.
+        sftp.on('error', () => {
+          channel.open = false;
+        });
         sftp.on('close', () => {
           channel.open = false;
           const at = session.channels.indexOf(channel);

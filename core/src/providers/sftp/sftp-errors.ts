@@ -48,8 +48,11 @@ export function isConnectionError(error: unknown): boolean {
     level === 'client-timeout' ||
     level === 'client-ssh' ||
     level === 'protocol' ||
-    // ssh2's answer to requests pending on a channel that closed under them.
-    message === 'No response from server'
+    // ssh2's answers to requests pending on a channel that closed under them, and to a request
+    // on a connection that is already gone.
+    message === 'No response from server' ||
+    message === 'Not connected' ||
+    level === 'sftp-protocol'
   );
 }
 
