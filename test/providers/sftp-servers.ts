@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -127,19 +127,34 @@ export async function startSshd(): Promise<SftpServer> {
 
 /**
  * `rclone serve sftp` with a password login, serving `<temp>/data` as '/'. The directory cache is
- * off so files changed on disk (the fixture's seed and remove) show at once.
+ * off so files changed on disk (the fixture's seed and remove) show at once. `runAs` starts it as
+ * another (unprivileged) user, so file permissions apply to it: the temp files are made readable.
  */
-export async function startRcloneSftp(): Promise<SftpServer> {
+export async function startRcloneSftp(options: { runAs?: string } = {}): Promise<SftpServer> {
   const temp = await mkdtemp(join(tmpdir(), 'ferry-rclone-sftp-'));
   const data = join(temp, 'data');
   await mkdir(data);
   await keyPair(join(temp, 'host_key'));
   await writeFile(join(temp, 'authorized_keys'), '');
+  if (options.runAs !== undefined)
+    for (const [path, mode] of [
+      [temp, 0o755],
+      [data, 0o755],
+      [join(temp, 'host_key'), 0o644],
+      [join(temp, 'authorized_keys'), 0o644],
+    ] as const)
+      await chmod(path, mode);
   const port = await freePort();
   const password = 'ferry-s3cret';
+  const asUser =
+    options.runAs === undefined
+      ? []
+      : ['setpriv', `--reuid=${options.runAs}`, '--regid=nogroup', '--clear-groups'];
+  const [command, ...prefix] = [...asUser, 'rclone'] as [string, ...string[]];
   const child = await spawnUntil(
-    'rclone',
+    command,
     [
+      ...prefix,
       'serve',
       'sftp',
       data,
@@ -157,6 +172,8 @@ export async function startRcloneSftp(): Promise<SftpServer> {
       '0s',
       '--config',
       '/dev/null',
+      '--cache-dir',
+      join(temp, 'cache'),
     ],
     `SFTP server listening on 127.0.0.1:${port}`,
   );

@@ -335,6 +335,27 @@ describe('sftp provider against rclone serve sftp', () => {
     }
   });
 
+  it('answers PERMISSION for a file the server may not read', async () => {
+    const limited = await startRcloneSftp({ runAs: 'nobody' });
+    const provider = new SftpProvider(login(limited));
+    try {
+      await writeFile(join(limited.data, 'secret.txt'), 'not for nobody\n', { mode: 0o600 });
+      await writeFile(join(limited.data, 'open.txt'), 'for anyone\n', { mode: 0o644 });
+      const read = async (path: string) => {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of provider.read(path)) chunks.push(chunk);
+        return Buffer.concat(chunks).toString();
+      };
+      expect(await read('open.txt')).toBe('for anyone\n');
+      const error = await errorOf(() => read('secret.txt'));
+      expect(isFerryError(error, 'PERMISSION'), String(error)).toBe(true);
+      expect(provider.activeHandles).toBe(0);
+    } finally {
+      await provider.close();
+      await limited.stop();
+    }
+  });
+
   it('answers AUTH for a wrong password', async () => {
     const provider = new SftpProvider(login(server, { password: 'wrong' }));
     try {
