@@ -71,6 +71,8 @@ export interface DeviceReport {
   /** The same moment after a full GC: what the live objects hold. */
   afterReserveGc: MemoryFigures;
   phases: Partial<Record<Phase, PhaseReport>>;
+  /** When the work stopped, after a full GC: live memory that grew with the files fetched is a leak. */
+  afterWorkGc: MemoryFigures;
   /** /proc/self/status VmHWM when the work stopped: the true peak, between samples too. */
   vmHwm: number;
   workMs: number;
@@ -287,6 +289,8 @@ async function device(
   phases.get('work')?.end();
   const peak = vmHwm();
   clearInterval(sampler);
+  (globalThis as { gc?: () => void }).gc?.();
+  const afterWorkGc = memory();
   await replica.close(progressName);
   await agent.close();
   await state.close();
@@ -301,6 +305,7 @@ async function device(
     afterReserve: afterReserve ?? memory(),
     afterReserveGc: afterReserveGc ?? memory(),
     phases: Object.fromEntries([...phases].map(([name, samples]) => [name, samples.report()])),
+    afterWorkGc,
     vmHwm: peak,
     workMs,
     errors,

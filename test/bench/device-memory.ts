@@ -223,6 +223,10 @@ async function run(log: (line: string) => void): Promise<string> {
         `RSS **${mib(device.afterReserve.rss)}**; ${breakdown(device.afterReserve)}; after a full GC heap used ${mib(device.afterReserveGc.heapUsed)}`,
       ],
       phaseRow('work (fetching)', device.phases.work),
+      [
+        'when the work stopped, after a full GC',
+        `RSS ${mib(device.afterWorkGc.rss)}; ${breakdown(device.afterWorkGc)} (live heap after the reserve: ${mib(device.afterReserveGc.heapUsed)})`,
+      ],
       ['peak RSS (VmHWM)', `**${mib(device.vmHwm)}**`],
       [
         'fetched',
