@@ -29,7 +29,13 @@ function login(server: SftpServer, extra: Partial<SftpProviderInit> = {}): SftpP
 function fixtureFor(start: () => Promise<SftpServer>, extra: Partial<SftpProviderInit>) {
   return async () => {
     const server = await start();
-    const provider = new SftpProvider(login(server, { hostKeySha256: server.hostKeySha256, ...extra }));
+    let provider: SftpProvider;
+    try {
+      provider = new SftpProvider(login(server, { hostKeySha256: server.hostKeySha256, ...extra }));
+    } catch (error) {
+      await server.stop(); // the suite only cleans up a fixture it got
+      throw error;
+    }
     return {
       provider,
       seed: (files: Parameters<typeof seedFolder>[1]) => seedFolder(server.data, files),
