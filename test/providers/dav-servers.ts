@@ -1,6 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,6 +48,20 @@ export interface DavServer {
   /** Removes a file or folder behind the provider's back (so that a server's caches know). */
   remove(path: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Where the servers' folders go: tmpfs (/dev/shm) when there is one. The suite seeds 10,000
+ * files; on the shared build machine's disk that took 5 to 12 s, on tmpfs 0.4 s. Names, bytes
+ * and mtimes behave the same for what the suite checks.
+ */
+export function scratchRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -114,7 +137,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * anything is listed, so the cache starts empty.
  */
 export async function startRcloneWebdav(): Promise<DavServer> {
-  const temp = await mkdtemp(join(tmpdir(), 'ferry-rclone-dav-'));
+  const temp = await mkdtemp(join(scratchRoot(), 'ferry-rclone-dav-'));
   const data = join(temp, 'dav');
   await mkdir(data);
   const user = 'ferry';
@@ -167,7 +190,7 @@ export async function startRcloneWebdav(): Promise<DavServer> {
 
 /** Apache 2.4 with mod_dav_fs, workers as www-data (it refuses root), default (opaque) ETags. */
 export async function startApache(): Promise<DavServer> {
-  const temp = await mkdtemp(join(tmpdir(), 'ferry-apache-'));
+  const temp = await mkdtemp(join(scratchRoot(), 'ferry-apache-'));
   await chmod(temp, 0o755);
   const data = join(temp, 'dav');
   const lock = join(temp, 'lock');
@@ -221,7 +244,7 @@ export async function startApache(): Promise<DavServer> {
 
 /** nginx with the dav-ext module (PROPFIND), `user root;` (its default `nobody` cannot read the temp dirs). */
 export async function startNginx(): Promise<DavServer> {
-  const temp = await mkdtemp(join(tmpdir(), 'ferry-nginx-'));
+  const temp = await mkdtemp(join(scratchRoot(), 'ferry-nginx-'));
   const data = join(temp, 'dav');
   await mkdir(data);
   const port = await freePort();
@@ -269,29 +292,32 @@ async function wwwData(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-/** Writes seeded files into a served folder, a few at once, with the mtimes asked for. */
+/**
+ * Writes seeded files into a served folder with the mtimes asked for. Synchronous on purpose:
+ * 10,000 tiny files go about 4x faster than through the libuv thread pool (measured 0.5 s vs
+ * 2 s on the 2-core build machine), and the servers are other processes.
+ */
 export async function seedFolder(root: string, files: readonly SeedFile[]): Promise<void> {
   const made = new Set<string>();
-  const ensure = async (folder: string) => {
+  const ensure = (folder: string) => {
     if (made.has(folder)) return;
-    await mkdir(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true });
     made.add(folder);
   };
-  const one = async (file: SeedFile) => {
+  for (const file of files) {
     const target = join(root, ...file.path.split('/'));
-    if (isSeedFolder(file)) await ensure(target);
+    if (isSeedFolder(file)) ensure(target);
     else {
-      await ensure(dirname(target));
-      await writeFile(target, seedChunks(file));
+      ensure(dirname(target));
+      const fd = openSync(target, 'w');
+      try {
+        for (const chunk of seedChunks(file)) writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
     }
-    if (file.mtime !== undefined) await utimes(target, new Date(file.mtime), new Date(file.mtime));
-  };
-  const queue = [...files];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let file = queue.shift(); file !== undefined; file = queue.shift()) await one(file);
-    }),
-  );
+    if (file.mtime !== undefined) utimesSync(target, new Date(file.mtime), new Date(file.mtime));
+  }
 }
 
 export function removeFromFolder(root: string, path: string): Promise<void> {

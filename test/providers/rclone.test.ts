@@ -1,10 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RcloneProvider } from '@ferry/core/providers';
 import { describe } from 'vitest';
 import { runProviderConformance } from '../conformance/index.js';
-import { missingBinaries, removeFromFolder, seedFolder, startNginx } from './dav-servers.js';
+import { missingBinaries, removeFromFolder, scratchRoot, seedFolder, startNginx } from './dav-servers.js';
 
 /**
  * The rclone provider (through the rclone rcd it starts) on two remotes from a temp rclone.conf:
@@ -15,7 +14,7 @@ const RCLONE_MISSING = missingBinaries('rclone');
 const NGINX_MISSING = missingBinaries('nginx');
 
 async function tempConfig(sections: string): Promise<{ dir: string; config: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-rclone-provider-'));
+  const dir = await mkdtemp(join(scratchRoot(), 'ferry-rclone-provider-'));
   const config = join(dir, 'rclone.conf');
   await writeFile(config, sections);
   return { dir, config };
