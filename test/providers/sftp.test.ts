@@ -362,6 +362,18 @@ describe('sftp provider against rclone serve sftp', () => {
     }
   });
 
+  it('answers NOT_AVAILABLE for remoteMd5, whose md5sum takes no shell command line', async () => {
+    await writeFile(join(server.data, 'hash-me.txt'), 'hello world\n');
+    const provider = new SftpProvider(login(server, { remoteMd5: true }));
+    try {
+      const error = await errorOf(() => provider.stat('hash-me.txt'));
+      expect(isFerryError(error, 'NOT_AVAILABLE'), String(error)).toBe(true);
+      expect((error as { hint?: string }).hint).toMatch(/remoteMd5 off/);
+    } finally {
+      await provider.close();
+    }
+  });
+
   it('answers AUTH for a wrong password', async () => {
     const provider = new SftpProvider(login(server, { password: 'wrong' }));
     try {

@@ -418,6 +418,13 @@ export class SftpProvider implements Provider {
             'sftp: the server has no md5sum command',
             'turn remoteMd5 off; versions then use size and mtime',
           );
+        // rclone serve sftp runs md5sum itself and reads the rest of the line as one raw path.
+        if (/hash failed finding file/.test(result.stderr))
+          throw new FerryError(
+            'NOT_AVAILABLE',
+            'sftp: the server runs md5sum without a shell and takes a single unquoted path (rclone serve sftp)',
+            'turn remoteMd5 off; versions then use size and mtime',
+          );
         if (/Permission denied/i.test(result.stderr))
           throw new FerryError('PERMISSION', `sftp: md5sum '${path}': permission denied`);
         throw new FerryError(
