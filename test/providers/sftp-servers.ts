@@ -146,11 +146,12 @@ export async function startRcloneSftp(options: { runAs?: string } = {}): Promise
       await chmod(path, mode);
   const port = await freePort();
   const password = 'ferry-s3cret';
-  const asUser =
+  // setpriv (util-linux) drops to the user, then execs rclone.
+  const command = options.runAs === undefined ? 'rclone' : 'setpriv';
+  const prefix =
     options.runAs === undefined
       ? []
-      : ['setpriv', `--reuid=${options.runAs}`, '--regid=nogroup', '--clear-groups'];
-  const [command, ...prefix] = [...asUser, 'rclone'] as [string, ...string[]];
+      : [`--reuid=${options.runAs}`, '--regid=nogroup', '--clear-groups', 'rclone'];
   const child = await spawnUntil(
     command,
     [
