@@ -253,7 +253,7 @@ export class SshConnection {
         session.opening--;
         return reject(new FerryError('TRANSIENT', `sftp: ${this.where()}: the connection dropped`));
       }
-      session.client.sftp((error, sftp) => {
+      const opened = (error: Error | undefined, sftp: SFTPWrapper) => {
         session.opening--;
         if (error) return reject(mapSftpError(error, `open an sftp channel on ${this.where()}`));
         const channel: Channel = { sftp, load: 0, open: true };
@@ -268,7 +268,14 @@ export class SshConnection {
         });
         session.channels.push(channel);
         resolve(channel);
-      });
+      };
+      try {
+        session.client.sftp(opened);
+      } catch (error) {
+        // ssh2 throws 'Not connected' when the socket went away since the session was handed out.
+        session.opening--;
+        reject(mapSftpError(error, `open an sftp channel on ${this.where()}`));
+      }
     });
   }
 
