@@ -103,8 +103,9 @@ function handle(request: IncomingMessage, response: ServerResponse): unknown {
         ]),
       );
     if (path.startsWith('/quota'))
+      // The href names the account root for /quota/, and something else for /quota-elsewhere/.
       return void response.end(
-        `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/</d:href><d:propstat><d:prop><d:quota-available-bytes>1000</d:quota-available-bytes><d:quota-used-bytes>234</d:quota-used-bytes></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`,
+        `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/${path.startsWith('/quota-elsewhere') ? 'other' : 'quota'}/</d:href><d:propstat><d:prop><d:quota-available-bytes>1000</d:quota-available-bytes><d:quota-used-bytes>234</d:quota-used-bytes></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`,
       );
     return void response.end(multistatus([]));
   }
@@ -265,12 +266,19 @@ describe('webdav names, hashes and answers', () => {
     expect(await codeOf(() => listAll(make(), 'outside'))).toBe('BAD_ENTRY');
   });
 
-  it('reads quota-available-bytes and quota-used-bytes', async () => {
-    const provider = new WebdavProvider({ url: `${base}quota/` });
-    // The handler answers /quota/… with the root of /dav/: the href must match the account URL.
-    const quota = await new WebdavProvider({ url: base }).quota().catch(() => undefined);
-    expect(quota).toEqual({});
-    expect(await codeOf(() => provider.quota())).toBe('BAD_ENTRY');
+  it('reads quota-available-bytes and quota-used-bytes of the account root', async () => {
+    expect(await new WebdavProvider({ url: `${base}quota/` }).quota()).toEqual({
+      freeBytes: 1000,
+      usedBytes: 234,
+      totalBytes: 1234,
+    });
+    expect(seen.at(-1)).toMatchObject({ method: 'PROPFIND', url: '/dav/quota/' });
+    // No quota properties (Apache, nginx, rclone 1.60): nothing is known.
+    expect(await make().quota()).toEqual({});
+    // An answer about another resource is not this account's quota.
+    expect(await codeOf(() => new WebdavProvider({ url: `${base}quota-elsewhere/` }).quota())).toBe(
+      'BAD_ENTRY',
+    );
   });
 
   it('sends basic auth only when configured', async () => {

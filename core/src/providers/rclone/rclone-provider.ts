@@ -267,11 +267,14 @@ export class RcloneProvider implements Provider {
         `rclone: remote '${this.fs}' has no ${this.hashType} hash (it offers: ${offered.join(', ') || 'none'})`,
         'use --set hash=auto or hash=none',
       );
-    // Precision is in nanoseconds; rclone says "not supported" with a huge value.
+    // Precision is in nanoseconds. rclone says "cannot set mtimes" with 100 years
+    // (ModTimeNotSupported); the mtime it lists is then the server's own (upload) time, which
+    // servers keep to the second, not a precision worth 100 years of slack.
     const precisionNs = typeof info.Precision === 'number' && info.Precision > 0 ? info.Precision : 1e9;
+    const precisionMs = precisionNs >= 86_400e9 ? 1000 : Math.max(1, Math.ceil(precisionNs / 1e6));
     this.capabilities = {
       hashTypes: this.hashType === undefined ? [] : [this.hashType],
-      mtimePrecisionMs: Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.ceil(precisionNs / 1e6))),
+      mtimePrecisionMs: precisionMs,
       rangeReads: true,
       emptyFolders: info.Features?.CanHaveEmptyDirectories !== false,
     };
