@@ -69,11 +69,6 @@ export class SshConnection {
     return this.seen;
   }
 
-  /** Connects when not connected; resolves once the login succeeded. */
-  async ready(): Promise<void> {
-    await this.current();
-  }
-
   /** The least-loaded SFTP channel, opening another one while the pool is not full. */
   async channel(): Promise<ChannelLease> {
     const session = await this.current();
@@ -139,6 +134,7 @@ export class SshConnection {
     this.closed = true;
     const pending = this.session;
     this.session = undefined;
+    this.live = undefined;
     for (const client of this.clients) client.end();
     await pending?.then(
       (session) => (session.alive ? waitClosed(session.client) : undefined),
