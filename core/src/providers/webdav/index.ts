@@ -30,7 +30,7 @@ export const webdavProviderFactory: ProviderFactory = {
       key: 'timeoutMs',
       type: 'integer',
       required: false,
-      default: 30_000,
+      default: 120_000,
       help: 'longest wait for an answer, in milliseconds',
     },
   ],

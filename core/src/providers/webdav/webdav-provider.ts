@@ -27,7 +27,7 @@ export interface WebdavProviderInit {
   maxConcurrency?: number;
   /** Smallest gap between two requests. Default 0. */
   minIntervalMs?: number;
-  /** Longest wait for an answer's headers (for PROPFIND: the whole answer). Default 30000. */
+  /** Longest wait for an answer's headers (for PROPFIND: the whole answer). Default 120000. */
   timeoutMs?: number;
   /** Time source of the pacer (tests); the system clock otherwise. */
   clock?: PacerClock;
@@ -69,7 +69,7 @@ export class WebdavProvider implements Provider {
     if (init.user !== undefined || init.password !== undefined)
       this.authorization = `Basic ${Buffer.from(`${init.user ?? ''}:${init.password ?? ''}`).toString('base64')}`;
     this.concurrency = init.maxConcurrency ?? 4;
-    this.timeoutMs = init.timeoutMs ?? 30_000;
+    this.timeoutMs = init.timeoutMs ?? 120_000;
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs < 1)
       throw new FerryError('BAD_PROVIDER_OPTIONS', `webdav: timeoutMs must be a whole number >= 1`);
     this.pacer = new Pacer({
@@ -90,9 +90,9 @@ export class WebdavProvider implements Provider {
     return this.openRequests;
   }
 
-  list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
+  async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
     const segments = providerPathSegments(folder);
-    return walkFolders((sub, signal) => this.listFolder(segments, folder, sub, signal), {
+    yield* walkFolders((sub, signal) => this.listFolder(segments, folder, sub, signal), {
       concurrency: this.concurrency,
       buffered: LIST_BUFFER,
       signal: options.signal,
