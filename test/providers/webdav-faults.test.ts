@@ -88,6 +88,27 @@ function handle(request: IncomingMessage, response: ServerResponse): unknown {
       return void response.end(
         multistatus([folderResponse('/dav/outside/'), fileResponse('/elsewhere/x.txt', 1)]),
       );
+    if (path.startsWith('/owncloud/'))
+      return void response.end(
+        `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">${[
+          '/dav/owncloud/',
+          '/dav/owncloud/a.txt',
+          '/dav/owncloud/b.txt',
+        ]
+          .map(
+            (href, i) =>
+              `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${
+                i === 0
+                  ? '<d:resourcetype><d:collection/></d:resourcetype>'
+                  : `<d:resourcetype/><d:getcontentlength>7</d:getcontentlength><d:getlastmodified>Tue, 14 Nov 2023 22:15:23 GMT</d:getlastmodified><d:getetag>"ffffffffffffffffffffffffffffffff"</d:getetag>${
+                      i === 1
+                        ? '<oc:checksums><oc:checksum>SHA1:da39a3ee5e6b4b0d3255bfef95601890afd80709 MD5:D41D8CD98F00B204E9800998ECF8427E ADLER32:00000001</oc:checksum></oc:checksums>'
+                        : ''
+                    }`
+              }</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat><d:propstat><d:prop><oc:size/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat></d:response>`,
+          )
+          .join('')}</d:multistatus>`,
+      );
     if (path.startsWith('/names/'))
       return void response.end(
         multistatus([
@@ -254,6 +275,17 @@ describe('webdav names, hashes and answers', () => {
     expect(seen.at(-1)?.url).toBe('/dav/dir%20with%20space/%231%2050%25.txt');
     await readAll(provider, 'unicode/cafe\u0301.txt').catch(() => {});
     expect(seen.at(-1)?.url).toBe('/dav/unicode/cafe%CC%81.txt');
+  });
+
+  it('takes the MD5 of oc:checksums with hash=checksums, and never the ETag then', async () => {
+    const entries = await listAll(make({ hash: 'checksums' }), 'owncloud');
+    const byPath = new Map(entries.map((entry) => [entry.path, entry]));
+    expect(byPath.get('a.txt')).toMatchObject({
+      hash: 'd41d8cd98f00b204e9800998ecf8427e',
+      hashType: 'md5',
+      size: 7,
+    });
+    expect(byPath.get('b.txt')?.hash).toBeUndefined();
   });
 
   it('never reports a hash when the account says none, even for an MD5-looking ETag', async () => {
