@@ -138,6 +138,25 @@ describe.skipIf(missingBinaries('rclone').length > 0)('rclone rcd lifecycle (rea
     await provider.close();
   });
 
+  it("takes a remote's capabilities from fsinfo: no hash, and 1 s when it cannot set mtimes", async () => {
+    await writeFile(
+      join(dir, 'dav.conf'),
+      '[dav]\ntype = webdav\nurl = http://127.0.0.1:1/\nvendor = other\n',
+    );
+    const provider = new RcloneProvider({ remote: 'dav', config: join(dir, 'dav.conf') });
+    try {
+      await provider.start();
+      expect(provider.capabilities).toEqual({
+        hashTypes: [],
+        mtimePrecisionMs: 1000,
+        rangeReads: true,
+        emptyFolders: true,
+      });
+    } finally {
+      await provider.close();
+    }
+  });
+
   it('reads a folder as BAD_INPUT and a missing file as NOT_FOUND', async () => {
     await mkdir(join(data, 'sub'), { recursive: true });
     const provider = new RcloneProvider({ remote: 'loc', root: data, config });
