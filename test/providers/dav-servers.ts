@@ -77,7 +77,7 @@ export async function freePort(): Promise<number> {
 async function spawnServer(
   command: string,
   args: string[],
-  options: { readyText?: RegExp; probeUrl?: string; logFile?: string; env?: NodeJS.ProcessEnv },
+  options: { readyText?: RegExp; probeUrl?: string; probeServer?: RegExp; env?: NodeJS.ProcessEnv },
 ): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   let said = '';
@@ -98,10 +98,11 @@ async function spawnServer(
       if (child.exitCode !== null) return;
       if (options.readyText?.test(said)) return;
       if (options.probeUrl !== undefined) {
+        // The Server header tells our server from another one that took the port first.
         const answered = await fetch(options.probeUrl, { method: 'OPTIONS' }).then(
           async (response) => {
             await response.body?.cancel();
-            return true;
+            return options.probeServer?.test(response.headers.get('server') ?? '') ?? true;
           },
           () => false,
         );
@@ -189,7 +190,11 @@ export async function startRcloneWebdav(): Promise<DavServer> {
 }
 
 /** Apache 2.4 with mod_dav_fs, workers as www-data (it refuses root), default (opaque) ETags. */
-export async function startApache(): Promise<DavServer> {
+export function startApache(): Promise<DavServer> {
+  return withFreshPort(startApacheOnce);
+}
+
+async function startApacheOnce(): Promise<DavServer> {
   const temp = await mkdtemp(join(scratchRoot(), 'ferry-apache-'));
   await chmod(temp, 0o755);
   const data = join(temp, 'dav');
@@ -230,6 +235,10 @@ export async function startApache(): Promise<DavServer> {
   );
   const { child } = await spawnServer(BINARIES.apache, ['-f', config, '-DFOREGROUND'], {
     probeUrl: `http://127.0.0.1:${port}/`,
+    probeServer: /^Apache\//,
+  }).catch(async (error: unknown) => {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
   });
   return {
     url: `http://127.0.0.1:${port}/`,
@@ -243,7 +252,11 @@ export async function startApache(): Promise<DavServer> {
 }
 
 /** nginx with the dav-ext module (PROPFIND), `user root;` (its default `nobody` cannot read the temp dirs). */
-export async function startNginx(): Promise<DavServer> {
+export function startNginx(): Promise<DavServer> {
+  return withFreshPort(startNginxOnce);
+}
+
+async function startNginxOnce(): Promise<DavServer> {
   const temp = await mkdtemp(join(scratchRoot(), 'ferry-nginx-'));
   const data = join(temp, 'dav');
   await mkdir(data);
@@ -270,8 +283,11 @@ http {
   const { child } = await spawnServer(
     BINARIES.nginx,
     ['-c', config, '-e', join(temp, 'error.log'), '-g', 'daemon off;'],
-    { probeUrl: `http://127.0.0.1:${port}/` },
-  );
+    { probeUrl: `http://127.0.0.1:${port}/`, probeServer: /^nginx\// },
+  ).catch(async (error: unknown) => {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  });
   return {
     url: `http://127.0.0.1:${port}/`,
     data,
@@ -281,6 +297,20 @@ http {
       await rm(temp, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * freePort closes its probe socket before the server binds, so on a machine where others start
+ * servers too the port can be taken in between: try again on a new port, at most three times.
+ */
+async function withFreshPort(start: () => Promise<DavServer>): Promise<DavServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 async function wwwData(): Promise<{ uid: number; gid: number }> {
