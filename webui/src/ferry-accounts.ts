@@ -1,4 +1,5 @@
 import { html, LitElement } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { type Account, type Api, ApiError, fieldOfError, type OptionSpec, type ProviderInfo } from './api.js';
 import { formatExact } from './format.js';
 import { shared } from './styles.js';
@@ -217,7 +218,11 @@ export class FerryAccounts extends LitElement {
           )}
           <fieldset style="border: none; padding: 0; margin: 0">
             <legend class="visually-hidden">Options of ${provider?.name ?? 'the provider'}</legend>
-            ${provider?.options.map((option) => this.optionInput(option))}
+            ${keyed(
+              provider?.name,
+              // Fresh inputs per provider: a secret typed for one never lands in another's field.
+              provider?.options.map((option) => this.optionInput(option)),
+            )}
           </fieldset>
           ${
             this.formError

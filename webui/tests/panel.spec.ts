@@ -26,9 +26,8 @@ test('first run → login → account → pairing → container → live progres
   page.on('pageerror', (error) => consoleErrors.push(error.message));
   page.on('console', (message) => {
     const text = message.text();
-    // The browser logs every refused request (400 bad options, 401 wrong password) on its own.
-    const expected =
-      /^Failed to load resource: .* (400|401)/.test(text) || (!relay.sync && /WebSocket/.test(text));
+    // The browser logs every refused request (400 bad options, 401 wrong password, 409 in use) itself.
+    const expected = /^Failed to load resource: .* (400|401|409)/.test(text);
     if (message.type() === 'error' && !expected) consoleErrors.push(text);
   });
 
@@ -122,8 +121,8 @@ test('first run → login → account → pairing → container → live progres
     const card = page.getByRole('article', { name: 'photos-backup' });
     await expect(card).toBeVisible();
     await expect(card).toContainText('crawled every 12 h');
-    // 3 files and the folder `2024`: the index doc's groups (live), or the status after a reload.
-    if (!relay.sync) await page.reload();
+    // 4 files and the folder `2024` in groups of 2, live from the index doc (the crawl ends after
+    // the page loaded the status).
     await expect(card.getByRole('progressbar', { name: 'Files' })).toHaveAttribute(
       'aria-valuetext',
       '0 of 5 fetched',
@@ -133,72 +132,66 @@ test('first run → login → account → pairing → container → live progres
     await expect(card.getByRole('status')).toHaveText('Crawl started.');
   });
 
-  if (!relay.sync)
-    test.info().annotations.push({
-      type: 'not tested',
-      description: 'live updates: the relay has no sync endpoint yet',
+  await test.step('live: device status and progress arrive without a reload', async () => {
+    const card = page.getByRole('article', { name: 'photos-backup' });
+    await deviceWrite({
+      relay: relay.url,
+      token,
+      device: 'nas',
+      progress: {
+        container: 'photos-backup',
+        group: 0,
+        tally: { files: 2, bytes: 0, fetchedFiles: 2, fetchedBytes: 0, generation: 1 },
+      },
     });
-  else
-    await test.step('live: device status and progress arrive without a reload', async () => {
-      const card = page.getByRole('article', { name: 'photos-backup' });
-      await deviceWrite({
-        relay: relay.url,
-        token,
-        device: 'nas',
-        progress: {
-          container: 'photos-backup',
-          group: 0,
-          tally: { files: 2, bytes: 0, fetchedFiles: 2, fetchedBytes: 0, generation: 1 },
-        },
-      });
-      await expect(card.getByRole('progressbar', { name: 'Files' })).toHaveAttribute(
-        'aria-valuetext',
-        '2 of 5 fetched',
-      );
-      await expect(card).toContainText('1 of 3');
-      await deviceWrite({
-        relay: relay.url,
-        token,
-        device: 'nas',
-        status: {
-          state: 'active',
-          freeBytes: 80 * 2 ** 30,
-          minFreeBytes: 10 * 2 ** 30,
-          updatedAt: Date.now(),
-          bytesPerSecond: 12 * 2 ** 20,
-          current: [{ container: 'photos-backup', path: '2024/hills.jpg', bytes: 2000, size: 5000 }],
-          errors: [],
-          renamed: ['a:b.txt -> a_b.txt'],
-        },
-      });
-      await expect(card).toContainText(/Renamed unsafe names\s*1/);
-      await shot(page, 'containers');
-      await page.getByRole('link', { name: 'Devices' }).click();
-      const device = page.getByRole('article', { name: 'nas' });
-      await expect(device).toContainText('Online');
-      await expect(device).toContainText('Active');
-      await expect(device.getByRole('progressbar', { name: 'Free space' })).toHaveAttribute(
-        'aria-valuetext',
-        '80 GiB free, keeps 10 GiB',
-      );
-      await expect(device).toContainText('12 MiB/s');
-      await expect(device.getByRole('progressbar', { name: 'photos-backup: 2024/hills.jpg' })).toBeVisible();
-      await shot(page, 'devices');
-      // The disk fills up while the card is on screen: Inactive, below min-free, no reload.
-      await deviceWrite({
-        relay: relay.url,
-        token,
-        device: 'nas',
-        status: { state: 'inactive', freeBytes: 4 * 2 ** 30, current: [], updatedAt: Date.now() },
-      });
-      await expect(device).toContainText('Inactive');
-      await expect(device.getByRole('progressbar', { name: 'Free space' })).toHaveAttribute(
-        'aria-valuetext',
-        '4.0 GiB free, keeps 10 GiB: below min-free',
-      );
-      expect(docsOpened.length).toBeGreaterThan(0);
-      expect(docsOpened.filter((path) => /\/g\/\d+$/.test(path))).toEqual([]);
+    await expect(card.getByRole('progressbar', { name: 'Files' })).toHaveAttribute(
+      'aria-valuetext',
+      '2 of 5 fetched',
+    );
+    await expect(card).toContainText('1 of 3');
+    await deviceWrite({
+      relay: relay.url,
+      token,
+      device: 'nas',
+      status: {
+        state: 'active',
+        freeBytes: 80 * 2 ** 30,
+        minFreeBytes: 10 * 2 ** 30,
+        updatedAt: Date.now(),
+        bytesPerSecond: 12 * 2 ** 20,
+        current: [{ container: 'photos-backup', path: '2024/hills.jpg', bytes: 2000, size: 5000 }],
+        errors: [],
+        renamed: ['a:b.txt -> a_b.txt'],
+      },
     });
+    await expect(card).toContainText(/Renamed unsafe names\s*1/);
+    await shot(page, 'containers');
+    await page.getByRole('link', { name: 'Devices' }).click();
+    const device = page.getByRole('article', { name: 'nas' });
+    await expect(device).toContainText('Online');
+    await expect(device).toContainText('Active');
+    await expect(device.getByRole('progressbar', { name: 'Free space' })).toHaveAttribute(
+      'aria-valuetext',
+      '80 GiB free, keeps 10 GiB',
+    );
+    await expect(device).toContainText('12 MiB/s');
+    await expect(device.getByRole('progressbar', { name: 'photos-backup: 2024/hills.jpg' })).toBeVisible();
+    await shot(page, 'devices');
+    // The disk fills up while the card is on screen: Inactive, below min-free, no reload.
+    await deviceWrite({
+      relay: relay.url,
+      token,
+      device: 'nas',
+      status: { state: 'inactive', freeBytes: 4 * 2 ** 30, current: [], updatedAt: Date.now() },
+    });
+    await expect(device).toContainText('Inactive');
+    await expect(device.getByRole('progressbar', { name: 'Free space' })).toHaveAttribute(
+      'aria-valuetext',
+      '4.0 GiB free, keeps 10 GiB: below min-free',
+    );
+    expect(docsOpened.length).toBeGreaterThan(0);
+    expect(docsOpened.filter((path) => /\/g\/\d+$/.test(path))).toEqual([]);
+  });
 
   await test.step('phone width: one column, nothing wider than the screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
@@ -216,6 +209,32 @@ test('first run → login → account → pairing → container → live progres
     await expect(page.getByRole('heading', { name: 'Accounts', level: 2 })).toBeVisible();
     await page.keyboard.press('Tab');
     await expect(page.getByRole('button', { name: 'Log out' })).toBeFocused();
+  });
+
+  await test.step('removing: an account in use is refused in the page; container, account, device go', async () => {
+    // On the Accounts page (keyboard step): the relay refuses while a container uses the account.
+    await page.getByRole('button', { name: 'Remove account photos' }).click();
+    await expect(page.getByRole('alert')).toContainText(
+      "account 'photos' is used by container photos-backup",
+    );
+    await page.getByRole('link', { name: 'Containers' }).click();
+    await page.getByRole('button', { name: 'Remove container photos-backup' }).click();
+    await page.getByRole('button', { name: 'Yes, remove photos-backup' }).click();
+    await expect(page.getByRole('article', { name: 'photos-backup' })).toHaveCount(0);
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Remove account photos' }).click();
+    await expect(page.getByRole('list', { name: 'Accounts' })).toHaveCount(0);
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('button', { name: 'Unbind nas' }).click();
+    await page.getByRole('button', { name: 'Yes, unbind nas' }).click();
+    const device = page.getByRole('article', { name: 'nas' });
+    await expect(device).toContainText('Not bound');
+    await expect(device).toContainText('Offline');
+    // The old device token stops working at once.
+    const refused = await page.request.get(`${relay.url}/api/device/self`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(refused.status()).toBe(401);
   });
 
   expect(consoleErrors).toEqual([]);

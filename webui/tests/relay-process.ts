@@ -7,14 +7,12 @@ const tsxScript = (name: string) => fileURLToPath(new URL(name, import.meta.url)
 
 export interface TestRelay {
   url: string;
-  /** A folder of 4 files (3 top-level entries + 1 folder) for a `local` account. */
+  /** A folder of 4 files, 2 of them in a sub-folder (5 catalog entries), for a `local` account. */
   folder: string;
-  /** Whether the relay runs the websocket sync endpoint (live updates). */
-  sync: boolean;
   stop(): Promise<void>;
 }
 
-/** Starts relay-server.ts in its own process and waits for its `{url, folder, sync}` line. */
+/** Starts relay-server.ts in its own process and waits for its `{url, folder}` line. */
 export async function startTestRelay(): Promise<TestRelay> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', tsxScript('./relay-server.ts')], {
     cwd: REPO,
@@ -25,7 +23,7 @@ export async function startTestRelay(): Promise<TestRelay> {
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`test relay exited with ${code} before listening`)));
   });
-  const info = JSON.parse(first) as { url: string; folder: string; sync: boolean };
+  const info = JSON.parse(first) as { url: string; folder: string };
   return {
     ...info,
     stop: () =>
