@@ -11,7 +11,7 @@ import { missingBinaries, startRcloneWebdav } from './dav-servers.js';
  */
 
 const BODY = Buffer.from('0123456789abcdefghij');
-const seen: { method: string; url: string; range?: string; authorization?: string }[] = [];
+const seen: { method: string; url: string; range?: string; authorization?: string; encoding?: string }[] = [];
 let onceRateLimited = 0;
 let endlessClosed = false;
 
@@ -32,6 +32,7 @@ function handle(request: IncomingMessage, response: ServerResponse): unknown {
     url,
     range: request.headers.range,
     authorization: request.headers.authorization,
+    encoding: request.headers['accept-encoding'],
   });
   const path = url.replace(/^\/dav/, '');
   const status = (code: number, headers: Record<string, string> = {}) => {
@@ -239,8 +240,11 @@ describe('webdav error mapping (real HTTP server on loopback)', () => {
   it('reads the right bytes from a server that ignores Range (skips to the offset)', async () => {
     const provider = make();
     expect((await readAll(provider, 'no-range/x', 5, 4)).toString()).toBe('5678');
-    expect(seen.at(-1)?.range).toBe('bytes=5-8');
+    expect(seen.at(-1)).toMatchObject({ range: 'bytes=5-8', encoding: 'identity' });
     expect((await readAll(provider, 'no-range/x', 18)).toString()).toBe('ij');
+    // A whole read asks for the bytes as stored, never gzip (offsets and Content-Length must agree).
+    expect((await readAll(provider, 'no-range/x')).equals(BODY)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ range: undefined, encoding: 'identity' });
     expect((await readAll(provider, 'no-range/x', 50)).length).toBe(0);
     expect(await codeOf(() => readAll(provider, 'wrong-range/x', 7, 2))).toBe('TRANSIENT');
   });

@@ -1,8 +1,13 @@
 import { FerryError } from '../../errors.js';
 
-/** The Range header for `length` bytes from `offset` (to the end when length is undefined); none for a whole read. */
-export function rangeHeader(offset: number, length: number | undefined): Record<string, string> {
-  if (offset === 0 && length === undefined) return {};
+/**
+ * Headers for a GET of `length` bytes from `offset` (to the end when length is undefined): Range
+ * unless the whole file is asked for. Without a Range, `Accept-Encoding: identity`, because fetch
+ * would otherwise ask for gzip and unpack it, and Content-Length would no longer count the bytes
+ * we get; with a Range, fetch sends identity by itself (the Fetch standard says so).
+ */
+export function rangedReadHeaders(offset: number, length: number | undefined): Record<string, string> {
+  if (offset === 0 && length === undefined) return { 'Accept-Encoding': 'identity' };
   return { Range: `bytes=${offset}-${length === undefined ? '' : offset + length - 1}` };
 }
 

@@ -4,7 +4,7 @@ import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../p
 import { systemClock } from '../clock/index.js';
 import { type FolderPage, walkFolders } from '../folder-walk.js';
 import { httpStatusError } from '../http/http-errors.js';
-import { rangedBody, rangedStatus, rangeHeader } from '../http/ranged-read.js';
+import { rangedBody, rangedReadHeaders, rangedStatus } from '../http/ranged-read.js';
 import { httpHeaders, httpText } from '../http/request.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, joinProviderPath, providerPathSegments } from '../provider-path.js';
@@ -172,7 +172,7 @@ export class RcloneProvider implements Provider {
             {
               method: 'GET',
               url,
-              headers: { Authorization: rcd.authorization, ...rangeHeader(offset, length) },
+              headers: { Authorization: rcd.authorization, ...rangedReadHeaders(offset, length) },
               signal,
               timeoutMs: this.timeoutMs,
               what,

@@ -3,7 +3,7 @@ import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../provider.js';
 import { systemClock } from '../clock/index.js';
 import { type FolderPage, walkFolders } from '../folder-walk.js';
-import { rangedBody, rangedStatus, rangeHeader } from '../http/ranged-read.js';
+import { rangedBody, rangedReadHeaders, rangedStatus } from '../http/ranged-read.js';
 import { httpHeaders, httpText } from '../http/request.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, joinProviderPath, providerPathSegments } from '../provider-path.js';
@@ -125,7 +125,7 @@ export class WebdavProvider implements Provider {
       return;
     }
     const response = await this.send(
-      { method: 'GET', url, what, signal, headers: rangeHeader(offset, length) },
+      { method: 'GET', url, what, signal, headers: rangedReadHeaders(offset, length) },
       rangedStatus,
     );
     try {
