@@ -14,6 +14,10 @@ import { bytesOf } from './rig.js';
  * kill -9 of a real device process at 20 random points of a backup, each followed by a restart:
  * the final tree is right, a part file never appears under a final name, and a file whose part
  * survived a kill is resumed (opened for append), never downloaded again from 0.
+ *
+ * The process (kill-child.ts) is the device stack without its relay link (the catalog is put on
+ * its disk beforehand): `ferry device` with its relay down spends 5 s in every document open,
+ * too slow for 21 starts, and the relay link plays no part in what a kill can break on the disk.
  */
 const CHILD = fileURLToPath(new URL('./kill-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
