@@ -110,6 +110,9 @@ function handle(request: IncomingMessage, response: ServerResponse): unknown {
           )
           .join('')}</d:multistatus>`,
       );
+    if (path.startsWith('/respelled/'))
+      // A server that stores names decomposed (NFD) and answers so, whatever was asked.
+      return void response.end(multistatus([fileResponse('/dav/respelled/cafe%CC%81.txt', 9)]));
     if (path.startsWith('/names/'))
       return void response.end(
         multistatus([
@@ -290,6 +293,12 @@ describe('webdav names, hashes and answers', () => {
       size: 7,
     });
     expect(byPath.get('b.txt')?.hash).toBeUndefined();
+  });
+
+  it('takes the one resource of a Depth 0 answer even when the server spells its name otherwise', async () => {
+    const entry = await make().stat('respelled/caf\u00e9.txt');
+    expect(seen.at(-1)).toMatchObject({ method: 'PROPFIND', url: '/dav/respelled/caf%C3%A9.txt' });
+    expect(entry).toMatchObject({ path: 'respelled/caf\u00e9.txt', size: 9, isDir: false });
   });
 
   it('never reports a hash when the account says none, even for an MD5-looking ETag', async () => {

@@ -103,7 +103,11 @@ export class WebdavProvider implements Provider {
     const segments = providerPathSegments(path);
     const what = `webdav: stat '${path}'`;
     const resources = await this.propfind(segments, false, '0', PROPFIND_BODY, options.signal, what);
-    const self = resources.find((resource) => sameSegments(this.hrefSegments(resource.href, what), segments));
+    // Depth 0 describes the path alone; a server that spells it otherwise (another Unicode
+    // normalisation, say) still answers with that one resource.
+    const self =
+      resources.find((resource) => sameSegments(this.hrefSegments(resource.href, what), segments)) ??
+      (resources.length === 1 ? resources[0] : undefined);
     if (self === undefined)
       throw new FerryError('BAD_ENTRY', `${what}: the server did not describe the path`);
     return this.toEntry(path, self, what);
