@@ -20,6 +20,8 @@ export interface DocLinkOptions {
   onState?: (state: LinkState) => void;
   /** The relay refused the document or the token (close codes 4401/4403/4404): no retry. */
   onRefused?: (code: number, reason: string) => void;
+  /** A message that could not be read (the link reconnects by itself). */
+  onError?: (message: string) => void;
 }
 
 export type LinkState = 'connecting' | 'synced' | 'offline' | 'refused' | 'closed';
@@ -100,7 +102,19 @@ export class DocLink {
       this.answers = [];
       this.askRelay('initial');
     });
-    socket.on('message', (data: ArrayBuffer) => this.receive(new Uint8Array(data)));
+    socket.on('message', (data: ArrayBuffer, isBinary: boolean) => {
+      try {
+        if (!isBinary) throw new Error('a text message');
+        this.receive(new Uint8Array(data));
+      } catch (error) {
+        // A message we cannot read must not take the device down: drop this connection, the
+        // usual backoff reconnects and the state-vector exchange starts over.
+        this.options.onError?.(
+          `unreadable message from the relay on ${docName}: ${(error as Error).message}`,
+        );
+        socket.close(4000, 'unreadable message');
+      }
+    });
     socket.on('error', () => {
       // 'close' follows and schedules the retry; the error itself is expected while offline.
     });

@@ -127,6 +127,7 @@ export class SyncedReplica implements Replica {
           docName: name,
           doc,
           onRefused: (code, reason) => relay.onRefused?.(name, code, reason),
+          onError: (message) => this.options.log?.(message),
         })
       : undefined;
     return { doc, users: 0, link, markDirty };
