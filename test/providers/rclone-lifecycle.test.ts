@@ -157,6 +157,18 @@ describe.skipIf(missingBinaries('rclone').length > 0)('rclone rcd lifecycle (rea
     }
   });
 
+  it('knows a remote without folders or About (rclone memory): no empty folders, quota {}', async () => {
+    await writeFile(join(dir, 'mem.conf'), '[mem]\ntype = memory\n');
+    const provider = new RcloneProvider({ remote: 'mem', config: join(dir, 'mem.conf') });
+    try {
+      expect(await provider.quota()).toEqual({});
+      expect(provider.capabilities.emptyFolders).toBe(false);
+      expect(provider.capabilities.hashTypes).toEqual(['md5']);
+    } finally {
+      await provider.close();
+    }
+  });
+
   it('reads a folder as BAD_INPUT and a missing file as NOT_FOUND', async () => {
     await mkdir(join(data, 'sub'), { recursive: true });
     const provider = new RcloneProvider({ remote: 'loc', root: data, config });

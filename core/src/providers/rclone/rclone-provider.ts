@@ -64,6 +64,8 @@ export class RcloneProvider implements Provider {
   private readonly pacer: Pacer;
   private rcd: Promise<RcdInstance> | undefined;
   private openRequests = 0;
+  /** Whether the remote answers operations/about (fsinfo's Features.About). */
+  private canAbout = true;
 
   constructor(init: RcloneProviderInit) {
     const remote = typeof init.remote === 'string' ? init.remote.replace(/:$/, '') : '';
@@ -201,6 +203,9 @@ export class RcloneProvider implements Provider {
   }
 
   async quota(options: { signal?: AbortSignal } = {}): Promise<Quota> {
+    await this.instance();
+    // Remotes without the About feature answer operations/about with an error: nothing is known.
+    if (!this.canAbout) return {};
     const answer = (await this.call('operations/about', {}, 'rclone: quota', options.signal)) as Record<
       string,
       unknown
@@ -272,6 +277,7 @@ export class RcloneProvider implements Provider {
     // servers keep to the second, not a precision worth 100 years of slack.
     const precisionNs = typeof info.Precision === 'number' && info.Precision > 0 ? info.Precision : 1e9;
     const precisionMs = precisionNs >= 86_400e9 ? 1000 : Math.max(1, Math.ceil(precisionNs / 1e6));
+    this.canAbout = info.Features?.About !== false;
     this.capabilities = {
       hashTypes: this.hashType === undefined ? [] : [this.hashType],
       mtimePrecisionMs: precisionMs,
