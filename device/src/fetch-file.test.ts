@@ -78,8 +78,12 @@ describe('fetchFile', () => {
     await nodeDisk.mkdir(join(dir, 'c1', 'docs'));
     await writeFile(finalPath + PART_SUFFIX, body.subarray(0, half));
 
-    const result = await fetchFile(request({ resume: true }));
+    const resumedAt: number[] = [];
+    const result = await fetchFile(
+      request({ resume: true, onResume: (offset) => void resumedAt.push(offset) }),
+    );
     expect(result).toEqual({ downloaded: SIZE - half, resumedFrom: half, verified: true });
+    expect(resumedAt).toEqual([half]);
     expect(provider.offsets).toEqual([half]);
     expect(provider.bytesSent).toBe(SIZE - half);
     expect(new Uint8Array(await readFile(finalPath))).toEqual(body);

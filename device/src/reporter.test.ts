@@ -24,12 +24,12 @@ describe('Reporter', () => {
   it('writes the status doc at most once a second however busy it is', () => {
     const { doc, reporter, writes } = attached();
     const start = writes();
-    const done = reporter.fileStarted('c1', 'big.bin', 10_000_000);
+    const line = reporter.fileStarted('c1', 'big.bin', 10_000_000);
     for (let ms = 0; ms < 5000; ms += 10) {
-      reporter.bytes(1000);
+      line.bytes(1000);
       vi.advanceTimersByTime(10);
     }
-    done();
+    line.end();
     vi.advanceTimersByTime(1000);
     expect(writes() - start).toBeGreaterThanOrEqual(4);
     expect(writes() - start).toBeLessThanOrEqual(6);
@@ -53,6 +53,28 @@ describe('Reporter', () => {
     expect(status?.errors.at(-2)).toBe('c1 a.txt: FERRY_TRANSIENT: try 24');
     expect(status?.renamed).toEqual(['c1/a:b -> c1/a%3Ab']);
     expect(lines.filter((line) => line.startsWith('renamed'))).toHaveLength(1);
+  });
+
+  it("follows each file's bytes, from the resumed offset on", () => {
+    const { doc, reporter } = attached();
+    const first = reporter.fileStarted('c1', 'a.bin', 1000);
+    const second = reporter.fileStarted('c2', 'b.bin', 500);
+    first.resumedAt(600);
+    first.bytes(100);
+    second.bytes(50);
+    second.bytes(25);
+    vi.advanceTimersByTime(1000);
+    expect(readDeviceStatus(doc)?.current).toEqual([
+      { container: 'c1', path: 'a.bin', size: 1000, bytes: 700 },
+      { container: 'c2', path: 'b.bin', size: 500, bytes: 75 },
+    ]);
+    expect(reporter.bytesDownloaded).toBe(175);
+    first.bytes(300);
+    first.end();
+    vi.advanceTimersByTime(1000);
+    expect(readDeviceStatus(doc)?.current).toEqual([
+      { container: 'c2', path: 'b.bin', size: 500, bytes: 75 },
+    ]);
   });
 
   it('a change of state is written at once, not after the interval', () => {

@@ -83,6 +83,21 @@ describe('the device and free space', () => {
     const run = start(makeWorker(rig, { name: 'c1', provider: cloud }));
     try {
       await waitFor(() => cloud.waiting('data/0.bin') && cloud.waiting('data/1.bin'), 'two files in flight');
+      // The status doc shows both with the bytes they have so far (one chunk each).
+      await waitFor(
+        () =>
+          JSON.stringify(
+            rig
+              .status()
+              ?.current.map((file) => [file.path, file.bytes])
+              .sort(),
+          ) ===
+          JSON.stringify([
+            ['data/0.bin', 8 * 1024],
+            ['data/1.bin', 8 * 1024],
+          ]),
+        'the files in flight in the status doc',
+      );
       rig.faults.freeBytes = 10;
       await waitFor(() => rig.status()?.state === 'inactive', 'the periodic check to go inactive');
       await waitFor(() => !cloud.waiting('data/0.bin') && !cloud.waiting('data/1.bin'), 'the reads to stop');
