@@ -21,6 +21,8 @@ export interface FetchRequest {
   disk: DiskIO;
   signal?: AbortSignal;
   onBytes?: (bytes: number) => void;
+  /** Called with the part's size when the download continues a part instead of starting at 0. */
+  onResume?: (offset: number) => void;
   /** Called with the final path just before the new content replaces it, to keep the old copy. */
   beforeReplace?: (finalPath: string) => Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function fetchFile(request: FetchRequest): Promise<FetchResult> {
   const existing = request.resume ? await disk.stat(partPath) : undefined;
   let offset = existing?.isFile() && existing.size <= entry.size ? existing.size : 0;
   if (offset > 0 && hash) await hashPrefix(disk, partPath, offset, hash);
+  if (offset > 0) request.onResume?.(offset);
 
   const part = await disk.open(partPath, offset > 0 ? 'a' : 'w');
   let downloaded = 0;

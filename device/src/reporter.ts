@@ -10,6 +10,15 @@ import type * as Y from 'yjs';
 const MAX_ERRORS = 20;
 const MAX_RENAMED = 200;
 
+/** One file's line in the status while it downloads. */
+export interface FileLine {
+  /** The download starts after `offset` bytes already on the disk (a resumed part). */
+  resumedAt(offset: number): void;
+  /** Bytes that just arrived (also counted in the device's total and speed). */
+  bytes(count: number): void;
+  end(): void;
+}
+
 export interface ReporterOptions {
   clock: () => number;
   /** One line per event: a log file, the terminal, or a test's array. */
@@ -77,18 +86,30 @@ export class Reporter {
     this.schedule();
   }
 
-  /** Returns the function that ends the file's line in the status. */
-  fileStarted(container: string, path: string, size: number): () => void {
+  /** Puts a file in the status's `current` list; its line follows the bytes until it ends. */
+  fileStarted(container: string, path: string, size: number): FileLine {
     const id = this.nextId++;
     if (this.state === 'idle' || this.state === 'starting') this.state = 'active';
-    this.current.set(id, { container, path, size, bytes: 0 });
+    const file: CurrentFile = { container, path, size, bytes: 0 };
+    this.current.set(id, file);
     this.schedule();
-    return () => {
-      this.current.delete(id);
-      this.schedule();
+    return {
+      resumedAt: (offset) => {
+        file.bytes = offset;
+        this.schedule();
+      },
+      bytes: (count) => {
+        file.bytes += count;
+        this.bytes(count);
+      },
+      end: () => {
+        this.current.delete(id);
+        this.schedule();
+      },
     };
   }
 
+  /** Bytes downloaded, for the total and the speed. */
   bytes(count: number): void {
     this.totalBytes += count;
     this.schedule();
@@ -119,7 +140,8 @@ export class Reporter {
       minFreeBytes: this.minFreeBytes,
       updatedAt: this.options.clock(),
       bytesPerSecond: this.speed(),
-      current: [...this.current.values()],
+      // Copies: the lines keep changing after this snapshot went into the doc.
+      current: [...this.current.values()].map((file) => ({ ...file })),
       errors: [...this.errors],
       renamed: [...this.renamedNames],
     };

@@ -275,7 +275,7 @@ export class ContainerWorker {
       let resume = (await ledger.partVersion(finalPath)) === want;
       if (!resume) resume = await this.copyFromDisk(want, entry, finalPath);
       await ledger.startPart(finalPath, want);
-      const done = reporter.fileStarted(this.source.name, entry.path, entry.size);
+      const line = reporter.fileStarted(this.source.name, entry.path, entry.size);
       try {
         await fetchFile({
           provider: this.source.provider,
@@ -285,7 +285,8 @@ export class ContainerWorker {
           resume,
           disk,
           signal,
-          onBytes: (bytes) => reporter.bytes(bytes),
+          onBytes: (bytes) => line.bytes(bytes),
+          onResume: (offset) => line.resumedAt(offset),
           beforeReplace: async (path) => {
             if (await sameContent(disk, path, entry)) return;
             const target = versionPath(diskRoot, this.source.name, mapped.path, this.options.clock());
@@ -310,7 +311,7 @@ export class ContainerWorker {
         );
         await sleep(wait, signal);
       } finally {
-        done();
+        line.end();
       }
     }
   }
