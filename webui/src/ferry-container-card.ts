@@ -3,7 +3,7 @@ import { deviceDocName, indexDocName, progressDocName } from '../../core/src/doc
 import type { ContainerStatusView } from './api.js';
 import { formatBytes, formatDuration, formatExact, formatWhen } from './format.js';
 import { DocController } from './live/doc-controller.js';
-import { liveContainer, readDevice, readIndex, readProgress } from './live/views.js';
+import { linkText, liveContainer, readDevice, readIndex, readProgress } from './live/views.js';
 import { shared } from './styles.js';
 import './ferry-progress-bar.js';
 
@@ -85,6 +85,8 @@ export class FerryContainerCard extends LitElement {
           <dd>${view.deletedUpstream === null ? '–' : `${view.deletedUpstream} in the last crawl (kept on the disk)`}</dd>
           <dt>Renamed unsafe names</dt>
           <dd>${renamed.length}</dd>
+          <dt>Live updates</dt>
+          <dd>${linkText(this.index.state)}</dd>
         </dl>
         ${view.lastError ? html`<p class="error">Last crawl error: <code>${view.lastError}</code></p>` : ''}
         ${

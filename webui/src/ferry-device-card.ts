@@ -3,7 +3,7 @@ import { deviceDocName } from '../../core/src/docs/names.js';
 import type { DeviceStatusView } from './api.js';
 import { formatBytes, formatExact, formatSpeed, formatWhen } from './format.js';
 import { DocController } from './live/doc-controller.js';
-import { liveDevice, readDevice } from './live/views.js';
+import { linkText, liveDevice, readDevice } from './live/views.js';
 import { shared } from './styles.js';
 import './ferry-progress-bar.js';
 
@@ -75,6 +75,8 @@ export class FerryDeviceCard extends LitElement {
           <dd title=${formatExact(view.lastSeen)}>${formatWhen(view.lastSeen, now)}</dd>
           <dt>Speed</dt>
           <dd>${view.online ? formatSpeed(view.speed) : '–'}</dd>
+          <dt>Live updates</dt>
+          <dd>${linkText(this.live.state)}</dd>
         </dl>
         ${
           view.freeBytes !== null
@@ -131,11 +133,13 @@ export class FerryDeviceCard extends LitElement {
         </p>
         <div class="row">
           ${
-            this.confirming
-              ? html`<span role="status">Unbind ${view.name}? Its token stops working at once; files on the disk stay.</span>
+            !view.bound
+              ? ''
+              : this.confirming
+                ? html`<span role="status">Unbind ${view.name}? Its token stops working at once; files on the disk stay.</span>
                 <button class="danger" @click=${this.unbind}>Yes, unbind ${view.name}</button>
                 <button class="secondary" @click=${() => (this.confirming = false)}>Keep it</button>`
-              : html`<button class="danger" @click=${() => (this.confirming = true)} aria-label=${`Unbind ${view.name}`}>
+                : html`<button class="danger" @click=${() => (this.confirming = true)} aria-label=${`Unbind ${view.name}`}>
                 Unbind
               </button>`
           }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
+import { lowContrastTexts } from './contrast.ts';
 import { deviceWrite, startTestRelay, type TestRelay } from './relay-process.ts';
 
 const IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
@@ -149,6 +150,7 @@ test('first run → login → account → pairing → container → live progres
       '2 of 5 fetched',
     );
     await expect(card).toContainText('1 of 3');
+    await expect(card).toContainText(/Live updates\s*on/);
     await deviceWrite({
       relay: relay.url,
       token,
@@ -200,6 +202,14 @@ test('first run → login → account → pairing → container → live progres
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'containers-phone');
+  });
+
+  await test.step('contrast: every text on every page is at least 4.5:1 (3:1 when large)', async () => {
+    for (const name of ['Containers', 'Devices', 'Accounts']) {
+      await page.getByRole('link', { name }).click();
+      await expect(page.getByRole('heading', { name, level: 2 })).toBeVisible();
+      expect(await lowContrastTexts(page), name).toEqual([]);
+    }
   });
 
   await test.step('keyboard: the pages are reachable with Tab and Enter', async () => {

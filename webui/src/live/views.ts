@@ -9,6 +9,7 @@ import {
 } from '../../../core/src/docs/index-doc.js';
 import { type GroupProgress, readGroupProgress } from '../../../core/src/docs/progress-doc.js';
 import type { ContainerStatusView, DeviceStatusView } from '../api.js';
+import type { LinkState } from './doc-link.js';
 
 /** Same window as the relay (relay/src/status.ts ONLINE_WINDOW_MS). */
 export const ONLINE_WINDOW_MS = 2 * 60 * 1000;
@@ -124,4 +125,20 @@ export function liveDevice(
     view.speed = online ? status.bytesPerSecond : null;
   }
   return view;
+}
+
+/** What a card says about its document link (the numbers above it are only as fresh as this). */
+export function linkText(state: LinkState | 'none'): string {
+  switch (state) {
+    case 'live':
+      return 'on';
+    case 'connecting':
+      return 'connecting…';
+    case 'offline':
+      return 'relay unreachable, retrying (numbers as of the last update)';
+    case 'refused':
+      return 'refused by the relay: reload the page to log in again';
+    case 'none':
+      return 'off';
+  }
 }
