@@ -136,16 +136,25 @@ describe('LevelDocStore', () => {
     const store = LevelDocStore.open(db);
     const handle = await store.open('d/disk1');
     handle.doc.getMap('status').set('state', 'active');
+    expect(store.isHeld('d/disk1')).toBe(true);
     handle.release();
     handle.release(); // twice is harmless
+    // Its write was still pending: released once it is on disk.
+    expect(store.isHeld('d/disk1')).toBe(true);
+    await store.flush();
+    expect(store.isHeld('d/disk1')).toBe(false);
     const again = await store.get('d/disk1');
     expect(again).toBe(handle.doc);
     again.getMap('status').set('state', 'inactive');
     await store.flush();
     const other = await store.open('d/disk1');
-    store.release('d/disk1'); // a handle is open: stays
-    expect(await store.get('d/disk1')).toBe(other.doc);
+    const second = await store.open('d/disk1');
+    store.release('d/disk1'); // handles are open: stays
     other.release();
+    expect(store.isHeld('d/disk1')).toBe(true);
+    second.release();
+    expect(store.isHeld('d/disk1')).toBe(false);
+    expect(await store.get('d/disk1')).toBe(other.doc);
     await store.close();
     const check = await reopen(store);
     expect((await check.get('d/disk1')).getMap('status').get('state')).toBe('inactive');

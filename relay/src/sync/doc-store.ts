@@ -196,6 +196,17 @@ export class LevelDocStore {
     await this.flushDoc(name);
   }
 
+  /** Updates not yet on disk, of one document or of all. */
+  pending(name?: string): number {
+    const slots = name === undefined ? [...this.#slots.values()] : [this.#slots.get(name)];
+    return slots.reduce((sum, slot) => sum + (slot ? slot.queue.length + slot.inflight.length : 0), 0);
+  }
+
+  /** Whether the store itself keeps the document in memory (not yet released). */
+  isHeld(name: string): boolean {
+    return this.#slots.get(name)?.strong !== undefined;
+  }
+
   /** How many updates are stored for a document (known once it was loaded or written). */
   async storedUpdates(name: string): Promise<number> {
     return (await this.level.keys(rangeOf(name)).all()).length;
