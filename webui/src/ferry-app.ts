@@ -61,7 +61,7 @@ export class FerryApp extends LitElement {
         color: #fff;
         padding: 0.5rem 1rem;
       }
-      header .row {
+      header > .row {
         box-sizing: border-box;
         width: 100%;
         max-width: 60rem;
