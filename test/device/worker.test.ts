@@ -273,6 +273,50 @@ describe('ContainerWorker on a crawled memory account', () => {
     ).toBe(true);
   });
 
+  it('a dedup source edited on the disk is not trusted even when its hash type cannot be checked', async () => {
+    // Dropbox's content hash is not one node:crypto computes: only the ledger's mtime can tell.
+    const body = bytesOf(45, 20_000);
+    const dropbox = (files: Record<string, Uint8Array>) =>
+      new WatchedProvider({
+        name: 'dropbox-like',
+        capabilities: {
+          hashTypes: ['dropbox'],
+          mtimePrecisionMs: 1000,
+          rangeReads: true,
+          emptyFolders: true,
+        },
+        async *list() {
+          for (const [path, bytes] of Object.entries(files))
+            yield {
+              path,
+              size: bytes.length,
+              mtime: 1_600_000_000_000,
+              hash: 'ab'.repeat(32),
+              hashType: 'dropbox',
+              isDir: false,
+            };
+        },
+        stat: async () => {
+          throw new Error('not used');
+        },
+        async *read(path: string, options?: { offset?: number }) {
+          yield (files[path] as Uint8Array).slice(options?.offset ?? 0);
+        },
+      });
+    const one = dropbox({ 'a.bin': body });
+    const two = dropbox({ 'b.bin': body });
+    await crawl(rig, 'one', one);
+    await crawl(rig, 'two', two);
+    await makeWorker(rig, { name: 'one', provider: one }).pass(never);
+    // Someone edits the first copy on the disk: same size, other bytes, a fresh mtime.
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(rig.diskRoot, 'one', 'a.bin'), bytesOf(46, 20_000));
+
+    await makeWorker(rig, { name: 'two', provider: two }).pass(never);
+    expect(two.readsOf('b.bin')).toBe(1);
+    expect(new Uint8Array(await readFile(join(rig.diskRoot, 'two', 'b.bin')))).toEqual(body);
+  });
+
   it('a dedup source that changed on the disk is not trusted: the file is downloaded', async () => {
     const shared = bytesOf(43, 30_000);
     const one = new MemoryProvider();
