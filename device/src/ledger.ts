@@ -6,8 +6,17 @@ export interface StringStore {
 }
 type Sub = StringStore;
 
+/** Where a verified copy of some content is: its path and the mtime Ferry gave it. */
+export interface Holder {
+  /** Relative to the disk root, so the ledger survives the disk being mounted elsewhere. */
+  path: string;
+  /** A copy edited on the disk since gets another mtime, and is not trusted as the content. */
+  mtime: number;
+}
+
 /**
- * Small facts the device keeps beside its replica, on the disk itself:
+ * Small facts the device keeps beside its replica, on the disk itself. Paths are relative to the
+ * disk root (a USB disk is mounted at another place on another machine):
  * - parts: final path → the version its `.ferry-part` holds the start of, so a restarted device
  *   resumes a download only when the cloud file is still the same;
  * - content: version (a provider hash) → one disk path holding it, so the same file in another
@@ -31,12 +40,22 @@ export class Ledger {
     return this.parts.del(finalPath);
   }
 
-  holderOf(version: string): Promise<string | undefined> {
-    return this.content.get(version);
+  async holderOf(version: string): Promise<Holder | undefined> {
+    const raw = await this.content.get(version);
+    if (raw === undefined) return undefined;
+    try {
+      const holder = JSON.parse(raw) as Partial<Holder>;
+      if (typeof holder.path === 'string' && typeof holder.mtime === 'number')
+        return { path: holder.path, mtime: holder.mtime };
+    } catch {
+      // An entry in another shape (an older device): not trusted, the file is downloaded.
+    }
+    return undefined;
   }
 
   /** Only hash versions identify content; `s<size>-m<mtime>` says nothing across paths. */
-  async remember(version: string, diskPath: string): Promise<void> {
-    if (version.includes(':')) await this.content.put(version, diskPath);
+  async remember(version: string, holder: Holder): Promise<void> {
+    if (version.includes(':'))
+      await this.content.put(version, JSON.stringify({ path: holder.path, mtime: holder.mtime }));
   }
 }

@@ -245,6 +245,9 @@ export class ContainerWorker {
     const mapped = this.source.paths.map(entry.path);
     if (mapped.renamed) reporter.renamed(this.source.name, entry.path, mapped.path);
     const finalPath = join(diskRoot, this.source.name, mapped.path);
+    // The ledger's name for it: relative to the disk root, which may be mounted elsewhere next time.
+    const key = relative(diskRoot, finalPath);
+    const holder = { path: key, mtime: entry.mtime };
     if (!isInside(join(diskRoot, this.source.name), finalPath))
       throw new FerryError('UNSAFE_PATH', `'${entry.path}' maps outside the container folder`);
 
@@ -263,8 +266,8 @@ export class ContainerWorker {
     // whose receipts were lost): verified and recorded, not downloaded again.
     if (await sameContent(disk, finalPath, entry).catch(() => false)) {
       await disk.remove(finalPath + PART_SUFFIX);
-      await ledger.endPart(finalPath);
-      await ledger.remember(want, finalPath);
+      await ledger.endPart(key);
+      await ledger.remember(want, holder);
       writeReceipt(doc, device, entry.path, want);
       this.setAside.delete(entry.path);
       return;
@@ -272,9 +275,9 @@ export class ContainerWorker {
 
     const attempts = this.options.attempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      let resume = (await ledger.partVersion(finalPath)) === want;
+      let resume = (await ledger.partVersion(key)) === want;
       if (!resume) resume = await this.copyFromDisk(want, entry, finalPath);
-      await ledger.startPart(finalPath, want);
+      await ledger.startPart(key, want);
       const line = reporter.fileStarted(this.source.name, entry.path, entry.size);
       try {
         await fetchFile({
@@ -296,8 +299,8 @@ export class ContainerWorker {
             );
           },
         });
-        await ledger.endPart(finalPath);
-        await ledger.remember(want, finalPath);
+        await ledger.endPart(key);
+        await ledger.remember(want, holder);
         writeReceipt(doc, device, entry.path, want);
         this.setAside.delete(entry.path);
         return;
@@ -364,14 +367,19 @@ export class ContainerWorker {
    * still verified by the normal path, which hashes the part before the rename.
    */
   private async copyFromDisk(want: string, entry: Entry, finalPath: string): Promise<boolean> {
-    const { ledger, disk } = this.options;
+    const { ledger, disk, diskRoot } = this.options;
     const holder = await ledger.holderOf(want);
-    if (holder === undefined || holder === finalPath) return false;
-    const stat = await disk.stat(holder);
-    if (!stat?.isFile() || stat.size !== entry.size) return false;
+    if (holder === undefined) return false;
+    const from = join(diskRoot, holder.path);
+    if (from === finalPath) return false;
+    // Changed on the disk since (another size or mtime): not the content any more. The hash check
+    // after the copy catches the rest, where node:crypto knows the hash type.
+    const stat = await disk.stat(from);
+    if (!stat?.isFile() || stat.size !== entry.size || Math.trunc(stat.mtimeMs) !== holder.mtime)
+      return false;
     await disk.mkdir(dirname(finalPath));
-    await disk.copy(holder, finalPath + PART_SUFFIX);
-    this.options.reporter.log(`copied ${entry.path} from ${holder} (same ${entry.hashType} hash)`);
+    await disk.copy(from, finalPath + PART_SUFFIX);
+    this.options.reporter.log(`copied ${entry.path} from ${holder.path} (same ${entry.hashType} hash)`);
     return true;
   }
 
