@@ -91,15 +91,19 @@ describe.skipIf(missingBinaries('rclone').length > 0)('rclone rcd lifecycle (rea
 
   it('starts rcd on first use, reads capabilities, and stops it on close', async () => {
     const provider = new RcloneProvider({ remote: 'loc', root: data, config });
-    expect(await provider.rcdPid()).toBeUndefined();
-    expect((await provider.stat('a.txt')).hash).toBe('5d41402abc4b2a76b9719d911017c592');
-    expect(provider.capabilities.hashTypes).toEqual(['md5']);
-    expect(provider.capabilities.mtimePrecisionMs).toBe(1);
-    const pid = (await provider.rcdPid()) as number;
-    expect(alive(pid)).toBe(true);
-    await provider.close();
-    expect(alive(pid)).toBe(false);
-    expect(await provider.rcdPid()).toBeUndefined();
+    try {
+      expect(await provider.rcdPid()).toBeUndefined();
+      expect((await provider.stat('a.txt')).hash).toBe('5d41402abc4b2a76b9719d911017c592');
+      expect(provider.capabilities.hashTypes).toEqual(['md5']);
+      expect(provider.capabilities.mtimePrecisionMs).toBe(1);
+      const pid = (await provider.rcdPid()) as number;
+      expect(alive(pid)).toBe(true);
+      await provider.close();
+      expect(alive(pid)).toBe(false);
+      expect(await provider.rcdPid()).toBeUndefined();
+    } finally {
+      await provider.close(); // a failed expectation must not leave an rcd behind
+    }
   });
 
   it('replaces an rcd that died (supervision)', async () => {
@@ -123,9 +127,12 @@ describe.skipIf(missingBinaries('rclone').length > 0)('rclone rcd lifecycle (rea
 
   it('says BAD_PROVIDER_OPTIONS for a remote missing from rclone.conf, and stops that rcd', async () => {
     const provider = new RcloneProvider({ remote: 'nope', config });
-    expect(await codeOf(() => provider.start())).toBe('BAD_PROVIDER_OPTIONS');
-    expect(await provider.rcdPid()).toBeUndefined();
-    await provider.close();
+    try {
+      expect(await codeOf(() => provider.start())).toBe('BAD_PROVIDER_OPTIONS');
+      expect(await provider.rcdPid()).toBeUndefined();
+    } finally {
+      await provider.close();
+    }
   });
 
   it('refuses a hash type the remote does not offer', async () => {
@@ -134,8 +141,11 @@ describe.skipIf(missingBinaries('rclone').length > 0)('rclone rcd lifecycle (rea
       '[dav]\ntype = webdav\nurl = http://127.0.0.1:1/\nvendor = other\n',
     );
     const provider = new RcloneProvider({ remote: 'dav', config: join(dir, 'dav.conf'), hash: 'md5' });
-    expect(await codeOf(() => provider.start())).toBe('BAD_PROVIDER_OPTIONS');
-    await provider.close();
+    try {
+      expect(await codeOf(() => provider.start())).toBe('BAD_PROVIDER_OPTIONS');
+    } finally {
+      await provider.close();
+    }
   });
 
   it("takes a remote's capabilities from fsinfo: no hash, and 1 s when it cannot set mtimes", async () => {

@@ -29,7 +29,11 @@ if (RCLONE_MISSING.length > 0) {
     const data = join(dir, 'data');
     await mkdir(data);
     const provider = new RcloneProvider({ remote: 'loc', root: data, config });
-    await provider.start();
+    await provider.start().catch(async (error: unknown) => {
+      await provider.close();
+      await rm(dir, { recursive: true, force: true }); // the suite only cleans up a fixture it got
+      throw error;
+    });
     return {
       provider,
       seed: (files) => seedFolder(data, files),
@@ -49,7 +53,12 @@ if (RCLONE_MISSING.length > 0) {
       const dav = await startNginx();
       const { dir, config } = await tempConfig(`[dav]\ntype = webdav\nurl = ${dav.url}\nvendor = other\n`);
       const provider = new RcloneProvider({ remote: 'dav', config });
-      await provider.start();
+      await provider.start().catch(async (error: unknown) => {
+        await provider.close();
+        await dav.stop(); // the suite only cleans up a fixture it got
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      });
       return {
         provider,
         seed: (files) => seedFolder(dav.data, files),

@@ -29,12 +29,18 @@ for (const server of SERVERS) {
   }
   runProviderConformance(`webdav on ${server.label}`, async () => {
     const dav: DavServer = await server.start();
-    const provider = new WebdavProvider({
-      url: dav.url,
-      user: dav.user,
-      password: dav.password,
-      hash: server.hash,
-    });
+    let provider: WebdavProvider;
+    try {
+      provider = new WebdavProvider({
+        url: dav.url,
+        user: dav.user,
+        password: dav.password,
+        hash: server.hash,
+      });
+    } catch (error) {
+      await dav.stop(); // the suite only cleans up a fixture it got
+      throw error;
+    }
     return {
       provider,
       seed: (files) => seedFolder(dav.data, files),
