@@ -26,6 +26,12 @@ export interface DeviceContainer {
 
 export type Parallel = number | 'serial';
 
+/**
+ * How often the device asks the relay for its containers: one small GET, so a container bound on
+ * the relay starts here within seconds without any push channel.
+ */
+const REFRESH_MS = 15_000;
+
 export interface AgentTiming {
   /** Inactive: how often to look at the free space again. */
   recheckMs?: number;
@@ -127,7 +133,7 @@ export class DeviceAgent {
         this.reporter.error('device', error, 'container list');
       }
       if (this.options.parallel === 'serial') await this.serialRound(signal).catch(() => undefined);
-      else await sleep(this.options.timing?.refreshMs ?? 60_000, signal).catch(() => undefined);
+      else await sleep(this.options.timing?.refreshMs ?? REFRESH_MS, signal).catch(() => undefined);
     }
   }
 
@@ -171,7 +177,7 @@ export class DeviceAgent {
           this.reporter.error(container, error, 'mirror');
         }
       }
-      await sleep(this.options.timing?.refreshMs ?? 60_000, signal).catch(() => undefined);
+      await sleep(this.options.timing?.refreshMs ?? REFRESH_MS, signal).catch(() => undefined);
     }
   }
 
@@ -250,7 +256,7 @@ export class DeviceAgent {
     if (!worked) {
       const waits = [...this.running.values()].map((run) => run.worker.waitBeforeNextPass());
       this.reporter.idle();
-      await sleep(Math.min(this.options.timing?.refreshMs ?? 60_000, ...waits), signal);
+      await sleep(Math.min(this.options.timing?.refreshMs ?? REFRESH_MS, ...waits), signal);
     }
   }
 }
