@@ -326,6 +326,21 @@ describe('webdav names, hashes and answers', () => {
     );
   });
 
+  it('spaces its requests by minIntervalMs through the pacer', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    };
+    const provider = make({ minIntervalMs: 100, clock });
+    for (let i = 0; i < 3; i++) await provider.stat('missing/x').catch(() => {});
+    expect(sleeps).toEqual([100, 100]);
+  });
+
   it('sends basic auth only when configured', async () => {
     await make({ user: 'ann', password: 's3cret' })
       .stat('missing/x')
