@@ -19,7 +19,7 @@ import { apiTables, type RelayDb } from '../db.js';
 import { type RunningRelay, startRelay } from '../server.js';
 import { LevelDocStore } from './doc-store.js';
 import { TestSyncClient, waitFor } from './testing.js';
-import { syncRoutes } from './ws-sync.js';
+import { createSyncRoutes } from './ws-sync.js';
 
 const GROUPS = 10;
 const PER_GROUP = 10_000;
@@ -46,7 +46,7 @@ async function start(): Promise<void> {
       store = LevelDocStore.open(db);
       return store;
     },
-    sync: syncRoutes,
+    sync: createSyncRoutes({ recheckEveryMs: 50 }),
     env: {},
   });
   wsUrl = relay.url.replace(/^http/, 'ws');
@@ -237,6 +237,25 @@ describe('websocket sync on a listening relay', () => {
       now = await online();
     }
     expect(now).toBe(false);
+  });
+
+  it('closes open sockets once the records withdraw the access (logout, unbound device)', async () => {
+    const session = (await relay.auth.login('bob', PASSWORD, '127.0.0.1')).token;
+    const panel = await synced(deviceDocName('disk2'), session);
+    await relay.auth.logout(session);
+    expect(await panel.closed).toEqual({ code: 4401, reason: 'token no longer valid' });
+
+    const spare = (await relay.auth.bindOwnDevice('bob', 'disk9')).token;
+    const status = await synced(deviceDocName('disk9'), spare);
+    await relay.auth.removeDevice('bob', 'disk9');
+    expect(await status.closed).toEqual({ code: 4401, reason: 'token no longer valid' });
+
+    const containers = apiTables(relayDb.level).containers;
+    const crate = await containers.get('crate');
+    const index = await synced(indexDocName('crate'), tokens.disk2);
+    await containers.put('crate', { ...(crate as NonNullable<typeof crate>), device: 'disk8' });
+    expect(await index.closed).toEqual({ code: 4403, reason: 'not your document' });
+    await containers.put('crate', crate as NonNullable<typeof crate>);
   });
 
   it('keeps everything across a relay restart; a reconnecting device gets only a small diff', async () => {

@@ -34,6 +34,11 @@ export interface SyncDocs {
 
 export interface SyncOptions {
   maxMessageBytes?: number;
+  /**
+   * How often open sockets are checked again against the records (default 30 s): a logout, an
+   * unbound device or a removed container closes them with 4401/4403 within this time.
+   */
+  recheckEveryMs?: number;
 }
 
 interface Room {
@@ -146,6 +151,8 @@ class Connection {
   #write: WriteRight = 'none';
   #principal: Principal | undefined;
   #deviceCounted = false;
+  /** Kept (in memory only, never logged) to check the rights again while the socket lives. */
+  #token: string | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -164,6 +171,7 @@ class Connection {
   async start(token: string | undefined, deps: SyncDeps): Promise<void> {
     try {
       if (token === undefined) return this.close(CLOSE_UNAUTHENTICATED, 'token required');
+      this.#token = token;
       const principal = await deps.authenticate(token);
       if (this.#closed) return;
       if (principal === null) return this.close(CLOSE_UNAUTHENTICATED, 'invalid or expired token');
@@ -194,6 +202,26 @@ class Connection {
         'sync failed to start',
       );
       this.close(CLOSE_INTERNAL, 'internal error');
+    }
+  }
+
+  /** Checks token and rights again (records may have changed); closes the socket if they are gone. */
+  async recheck(deps: SyncDeps): Promise<void> {
+    if (this.#closed || this.#room === undefined || this.#token === undefined) return;
+    try {
+      const principal = await deps.authenticate(this.#token);
+      if (principal === null) return this.close(CLOSE_UNAUTHENTICATED, 'token no longer valid');
+      const access = await authorizeDoc(principal, this.docName, deps.lookups);
+      if (!access.ok) {
+        this.log.info({ doc: this.docName, ...who(principal), code: access.code }, 'sync access withdrawn');
+        return this.close(access.code, access.reason);
+      }
+      this.#write = access.write;
+    } catch (error) {
+      this.log.warn(
+        { doc: this.docName, ...who(this.#principal), message: String(error) },
+        'sync recheck failed',
+      );
     }
   }
 
@@ -315,8 +343,18 @@ function docNameOf(request: FastifyRequest): string {
 export function createSyncRoutes(options: SyncOptions = {}) {
   const maxBytes = options.maxMessageBytes ?? SYNC_MAX_MESSAGE_BYTES;
   return async function syncRoutes(app: FastifyInstance, deps: SyncDeps): Promise<void> {
-    const hub = new SyncHub(deps.docs as SyncDocs);
+    const hub = new SyncHub(deps.docs);
     deps.setOnline(hub.isOnline);
+    let rechecking = false;
+    const recheck = setInterval(() => {
+      if (rechecking) return;
+      rechecking = true;
+      void Promise.all([...hub.conns].map((conn) => conn.recheck(deps))).finally(() => {
+        rechecking = false;
+      });
+    }, options.recheckEveryMs ?? 30_000);
+    recheck.unref();
+    app.addHook('onClose', async () => clearInterval(recheck));
     await app.register(websocket, {
       options: { maxPayload: maxBytes },
       errorHandler(error, socket, request) {
