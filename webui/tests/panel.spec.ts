@@ -197,10 +197,13 @@ test('first run → login → account → pairing → container → live progres
 
   await test.step('phone width: one column, nothing wider than the screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.getByRole('link', { name: 'Containers' }).click();
+    for (const name of ['Devices', 'Accounts', 'Containers']) {
+      await page.getByRole('link', { name }).click();
+      await expect(page.getByRole('heading', { name, level: 2 })).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, name).toBeLessThanOrEqual(0);
+    }
     await expect(page.getByRole('article', { name: 'photos-backup' })).toBeVisible();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'containers-phone');
   });
 
