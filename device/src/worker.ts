@@ -18,6 +18,7 @@ import {
   writeReceipt,
 } from '@ferry/core';
 import type * as Y from 'yjs';
+import { linkAbort } from './abort-link.js';
 import type { DiskIO } from './disk-io.js';
 import { fetchFile, hashFile, PART_SUFFIX } from './fetch-file.js';
 import { keepOldCopy, versionPath } from './keep.js';
@@ -212,15 +213,14 @@ export class ContainerWorker {
           break;
         }
         const fileWork = new AbortController();
-        const outer = AbortSignal.any([groupWork.signal, this.options.space.signal]);
-        const onStop = () => fileWork.abort(outer.reason);
-        outer.addEventListener('abort', onStop, { once: true });
+        // Not AbortSignal.any: against the long-lived space signal it leaks on Node 20 (abort-link.ts).
+        const unlink = linkAbort(fileWork, [groupWork.signal, this.options.space.signal]);
         inFlight.set(entry.path, fileWork);
         tasks.push(
           this.fetchEntry(entry, doc, fileWork.signal)
             .catch((error) => this.onFileError(entry, error, fileWork.signal))
             .finally(() => {
-              outer.removeEventListener('abort', onStop);
+              unlink();
               inFlight.delete(entry.path);
               release();
               if (clock() - lastProgress >= 1000) {
