@@ -77,6 +77,24 @@ describe('Reporter', () => {
     ]);
   });
 
+  it('idle once nothing is in flight; room on the disk does not make an idle device active', () => {
+    const { doc, reporter, lines } = attached();
+    reporter.space('active', 500, 100);
+    const line = reporter.fileStarted('c1', 'a.bin', 10);
+    reporter.idle(); // another container has nothing to do: this file still runs
+    vi.advanceTimersByTime(1000);
+    expect(readDeviceStatus(doc)?.state).toBe('active');
+    line.end();
+    reporter.idle();
+    reporter.space('active', 500, 100); // the next pass checks the space again
+    vi.advanceTimersByTime(1000);
+    expect(readDeviceStatus(doc)?.state).toBe('idle');
+    expect(lines.filter((text) => text.startsWith('active'))).toHaveLength(1);
+    reporter.space('inactive', 50, 100);
+    reporter.space('active', 500, 100);
+    expect(readDeviceStatus(doc)?.state).toBe('active');
+  });
+
   it('a change of state is written at once, not after the interval', () => {
     const { doc, reporter } = attached();
     reporter.space('inactive', 10, 100);

@@ -67,7 +67,7 @@ describe('the device and free space', () => {
 
       rig.faults.freeBytes = undefined;
       await waitFor(() => complete(rig, 'c1'), 'the container once space is back');
-      expect(rig.status()?.state).toBe('active');
+      await waitFor(() => rig.status()?.state === 'idle', 'idle with the work done');
     } finally {
       await run.stop();
     }

@@ -143,6 +143,7 @@ describe('ContainerWorker on a crawled memory account', () => {
       const readsBefore = cloud.reads.length;
       await crawl(rig, 'c1', cloud, { groupSize: 3 });
       await waitFor(() => complete(rig, 'c1'), 'the container complete again');
+      await waitFor(() => rig.status()?.state === 'idle', 'the status doc to say idle');
 
       const after = cloud.reads.slice(readsBefore);
       expect(after).toContain(early);
