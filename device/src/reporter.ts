@@ -63,15 +63,19 @@ export class Reporter {
     return this.totalBytes;
   }
 
-  /** `why` says what made the device inactive when it is not the free space itself. */
-  space(state: 'active' | 'inactive', freeBytes: number, minFreeBytes: number, why?: string): void {
-    const changed = state !== this.state;
+  /**
+   * What the space gate found. Room on the disk ends Inactive but says nothing about work: an idle
+   * device stays idle. `why` says what made the device inactive when it is not the free space itself.
+   */
+  space(space: 'active' | 'inactive', freeBytes: number, minFreeBytes: number, why?: string): void {
+    const state: DeviceState = space === 'inactive' ? 'inactive' : this.state === 'idle' ? 'idle' : 'active';
+    const changed = (state === 'inactive') !== (this.state === 'inactive') || this.state === 'starting';
     this.state = state;
     this.freeBytes = freeBytes;
     this.minFreeBytes = minFreeBytes;
     if (changed) {
       this.log(
-        state === 'active'
+        state !== 'inactive'
           ? `active: ${freeBytes} bytes free`
           : why
             ? `inactive: ${why} (${freeBytes} bytes free, --min-free ${minFreeBytes})`
@@ -81,8 +85,9 @@ export class Reporter {
     } else this.schedule();
   }
 
+  /** A worker found nothing to do; the device is idle once no file is in flight anywhere. */
   idle(): void {
-    if (this.state === 'active') this.state = 'idle';
+    if (this.state === 'active' && this.current.size === 0) this.state = 'idle';
     this.schedule();
   }
 

@@ -91,7 +91,10 @@ export class ContainerWorker {
     try {
       while (!signal.aborted) {
         const worked = await this.pass(signal);
-        if (!worked && !signal.aborted) await this.idle(index, this.waitBeforeNextPass(), signal);
+        if (!worked && !signal.aborted) {
+          this.options.reporter.idle();
+          await this.idle(index, this.waitBeforeNextPass(), signal);
+        }
       }
     } finally {
       await this.options.replica.close(indexDocName(this.source.name));
