@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,7 @@ function settings(env = process.env): Settings {
     files: whole('FERRY_BENCH_FILES', 1_000_000),
     parallel: whole('FERRY_BENCH_PARALLEL', 8),
     budgetS: whole('FERRY_BENCH_BUDGET_S', 600),
-    variantS: whole('FERRY_BENCH_VARIANT_S', 30),
+    variantS: whole('FERRY_BENCH_VARIANT_S', 60),
     keep: env.FERRY_BENCH_KEEP === '1',
   };
 }
@@ -146,14 +146,22 @@ function phaseRow(label: string, phase: PhaseReport | undefined): string[] {
 
 async function run(log: (line: string) => void): Promise<string> {
   const { files, parallel, budgetS, variantS, keep } = settings();
-  const disk = await mkdtemp(join(tmpdir(), 'ferry-bench-device-'));
+  const base = await mkdtemp(join(tmpdir(), 'ferry-bench-device-'));
+  const catalog = join(base, 'catalog');
+  /** A fresh disk holding the crawled catalog and no file, so every run starts alike. */
+  const freshDisk = async (name: string): Promise<string> => {
+    const disk = join(base, name);
+    await cp(join(catalog, '.ferry'), join(disk, '.ferry'), { recursive: true });
+    return disk;
+  };
   const loadBefore = load();
   try {
-    const room = await checkRoom(disk, files);
-    log(`disk ${disk}: ${formatBytes(room.freeBytes)} and ${formatCount(room.freeInodes)} inodes free`);
+    const room = await checkRoom(base, files);
+    log(`temp disk ${base}: ${formatBytes(room.freeBytes)} and ${formatCount(room.freeInodes)} inodes free`);
     log(`crawling ${formatCount(files)} synthetic files into the disk's replica (own process)`);
-    const crawl = await runChild<CrawlReport>(['crawl', '--disk', disk, '--files', String(files)], log);
-    const dbBytes = await folderBytes(join(disk, '.ferry', 'db'));
+    await mkdir(catalog);
+    const crawl = await runChild<CrawlReport>(['crawl', '--disk', catalog, '--files', String(files)], log);
+    const dbBytes = await folderBytes(join(catalog, '.ferry', 'db'));
     log(
       `catalog: ${formatCount(crawl.entries)} entries in ${formatCount(crawl.groups)} groups, ${formatMs(crawl.ms)}, LevelDB ${formatBytes(dbBytes)}`,
     );
@@ -162,7 +170,7 @@ async function run(log: (line: string) => void): Promise<string> {
       [
         'device',
         '--disk',
-        disk,
+        await freshDisk('device'),
         '--files',
         String(files),
         '--parallel',
@@ -183,8 +191,9 @@ async function run(log: (line: string) => void): Promise<string> {
       report.vmHwm <= RSS_BUDGET_BYTES ? 'PASS' : 'FAIL',
     ];
     variantRows.push(variantRow(`the device as it runs (above, ${budgetS} s of work)`, device));
-    for (const variant of VARIANTS) {
-      log(`variant: ${variant.label} (${variantS} s of work on the same disk)`);
+    for (const [n, variant] of VARIANTS.entries()) {
+      log(`variant: ${variant.label} (${variantS} s of work on a fresh copy of the catalog)`);
+      const disk = await freshDisk(`variant-${n}`);
       const report = await runChild<DeviceReport>(
         [
           'device',
@@ -202,6 +211,7 @@ async function run(log: (line: string) => void): Promise<string> {
         variant.nodeFlags,
       );
       variantRows.push(variantRow(`${variant.label} (${variantS} s of work)`, report));
+      await rm(disk, { recursive: true, force: true });
     }
     const loadAfter = load();
     const pass = device.vmHwm <= RSS_BUDGET_BYTES;
@@ -244,11 +254,11 @@ async function run(log: (line: string) => void): Promise<string> {
         `The relay's crawler writes the catalog straight into the disk's replica (\`DiskState\`, LevelDB) in a process of its own; then a second process runs \`DeviceAgent\` offline on that disk ` +
         `(\`containerPaths\` reserves every catalog path before the first file, then the workers fetch with \`--parallel ${parallel}\`, each file fsynced and renamed) ` +
         `and samples its own \`process.memoryUsage()\` every 250 ms, with \`/proc/self/status\` VmHWM when the work stops. ` +
-        `Run: \`npm run bench -- device-memory\` (env FERRY_BENCH_FILES, FERRY_BENCH_PARALLEL, FERRY_BENCH_BUDGET_S).`,
+        `Run: \`npm run bench -- device-memory\` (env FERRY_BENCH_FILES, FERRY_BENCH_PARALLEL, FERRY_BENCH_BUDGET_S, FERRY_BENCH_VARIANT_S; this run: budget ${budgetS} s).`,
       '',
       markdownTable(['what', 'figure'], rows),
       '',
-      `Where the memory goes: the same device process again with one thing changed outside the device code (each on the same disk, the catalog reserved again, then ${variantS} s of work):`,
+      `Where the memory goes: the same device process again with one thing changed outside the device code (each on a fresh copy of the crawled catalog: the reserve, then ${variantS} s of work):`,
       '',
       markdownTable(
         ['variant', 'start-up RSS', 'reserve peak', 'after reserve', 'work peak', 'VmHWM', '≤ 200 MB'],
@@ -257,8 +267,8 @@ async function run(log: (line: string) => void): Promise<string> {
     ].join('\n');
   } finally {
     if (!keep) {
-      log(`removing ${disk}`);
-      await rm(disk, { recursive: true, force: true });
+      log(`removing ${base}`);
+      await rm(base, { recursive: true, force: true });
     }
   }
 }
