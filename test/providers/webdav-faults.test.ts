@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Entry, isFerryError, RateLimitedError, redactOptions } from '@ferry/core';
@@ -250,6 +251,17 @@ describe('webdav error mapping (real HTTP server on loopback)', () => {
     expect(seen.at(-1)).toMatchObject({ range: undefined, encoding: 'identity' });
     expect((await readAll(provider, 'no-range/x', 50)).length).toBe(0);
     expect(await codeOf(() => readAll(provider, 'wrong-range/x', 7, 2))).toBe('TRANSIENT');
+  });
+
+  it('leaves no listener on a long-lived caller signal (a crawl passes one to every request)', async () => {
+    const crawl = new AbortController();
+    const provider = make();
+    for (let i = 0; i < 20; i++) {
+      await provider.stat('missing/x', { signal: crawl.signal }).catch(() => {});
+      for await (const _chunk of provider.read('no-range/x', { signal: crawl.signal, offset: 2 })) break;
+      for await (const _entry of provider.list('names', { signal: crawl.signal })) break;
+    }
+    expect(getEventListeners(crawl.signal, 'abort')).toHaveLength(0);
   });
 
   it('passes the caller abort through unchanged', async () => {

@@ -168,7 +168,7 @@ export class RcloneProvider implements Provider {
     const url = `${rcd.url}${encodeURIComponent(`[${this.fs}]`)}/${segments.map(encodeURIComponent).join('/')}`;
     this.openRequests++;
     try {
-      const response = await this.pacer.run(
+      const { response, release } = await this.pacer.run(
         () =>
           httpHeaders(
             {
@@ -184,19 +184,23 @@ export class RcloneProvider implements Provider {
           ),
         signal,
       );
-      if (!rangedStatus(response.status)) {
-        const text = await response.text().catch(() => '');
-        // rcd answers a range past the end of a remote's file with 404 and "bytes 100-5/6".
-        if (response.status === 404 && isPastTheEnd(response.headers.get('content-range'))) return;
-        let answer: unknown;
-        try {
-          answer = JSON.parse(text);
-        } catch {
-          throw httpStatusError(what, response.status, response.headers, Date.now());
+      try {
+        if (!rangedStatus(response.status)) {
+          const text = await response.text().catch(() => '');
+          // rcd answers a range past the end of a remote's file with 404 and "bytes 100-5/6".
+          if (response.status === 404 && isPastTheEnd(response.headers.get('content-range'))) return;
+          let answer: unknown;
+          try {
+            answer = JSON.parse(text);
+          } catch {
+            throw httpStatusError(what, response.status, response.headers, Date.now());
+          }
+          throw rcError(what, response.status, answer, this.fs);
         }
-        throw rcError(what, response.status, answer, this.fs);
+        yield* rangedBody(response, { offset, length, what, signal });
+      } finally {
+        release();
       }
-      yield* rangedBody(response, { offset, length, what, signal });
     } finally {
       this.openRequests--;
     }

@@ -4,7 +4,7 @@ import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../p
 import { systemClock } from '../clock/index.js';
 import { type FolderPage, walkFolders } from '../folder-walk.js';
 import { rangedBody, rangedReadHeaders, rangedStatus } from '../http/ranged-read.js';
-import { httpHeaders, httpText } from '../http/request.js';
+import { type HttpExchange, httpHeaders, httpText } from '../http/request.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, joinProviderPath, providerPathSegments } from '../provider-path.js';
 import {
@@ -123,18 +123,20 @@ export class WebdavProvider implements Provider {
     const url = this.urlFor(segments, false);
     if (length === 0) {
       // Nothing to read, but a missing file must still say NOT_FOUND.
-      const response = await this.send({ method: 'HEAD', url, what, signal }, (status) => status === 200);
-      await response.body?.cancel().catch(() => {});
+      const head = await this.send({ method: 'HEAD', url, what, signal }, (status) => status === 200);
+      await head.response.body?.cancel().catch(() => {});
+      head.release();
       this.openRequests--;
       return;
     }
-    const response = await this.send(
+    const { response, release } = await this.send(
       { method: 'GET', url, what, signal, headers: rangedReadHeaders(offset, length) },
       rangedStatus,
     );
     try {
       yield* rangedBody(response, { offset, length, what, signal });
     } finally {
+      release();
       this.openRequests--;
     }
   }
@@ -246,7 +248,7 @@ export class WebdavProvider implements Provider {
       headers?: Record<string, string>;
     },
     accept: (status: number) => boolean,
-  ): Promise<Response> {
+  ): Promise<HttpExchange> {
     const headers = { ...request.headers };
     if (this.authorization !== undefined) headers.Authorization = this.authorization;
     this.openRequests++;
