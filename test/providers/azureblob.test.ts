@@ -16,6 +16,8 @@ import {
   inParallel,
   type LoopbackServer,
   startAzurite,
+  startBreakingProxy,
+  startSilentServer,
 } from './object-store-servers.js';
 
 let serverPromise: Promise<LoopbackServer> | undefined;
@@ -126,6 +128,7 @@ describe('azureblob provider against azurite: folders, hashes, credentials, erro
     container = rawService(srv.port).getContainerClient('edges');
     await container.create();
     await put('docs/a.txt', 'hello');
+    await container.getBlockBlobClient('big.bin').upload(Buffer.alloc(256 * 1024, 1), 256 * 1024);
     await put('docs/flagged', '', { hdi_isfolder: 'true' }); // an ADLS / rclone folder marker
     await put('docs/slash/', ''); // a zero-byte marker named like a folder
     await put('docs/rclone.txt', 'with mtime', { mtime: '2023-11-14T22:15:23.456789012Z' });
@@ -143,7 +146,15 @@ describe('azureblob provider against azurite: folders, hashes, credentials, erro
     const provider = providerFor(srv.port, { container: 'edges' });
     const listed = await collect(provider.list(''));
     expect([...listed.keys()].sort()).toEqual(
-      ['docs', 'docs/a.txt', 'docs/flagged', 'docs/rclone.txt', 'docs/slash', 'docs/staged.bin'].sort(),
+      [
+        'big.bin',
+        'docs',
+        'docs/a.txt',
+        'docs/flagged',
+        'docs/rclone.txt',
+        'docs/slash',
+        'docs/staged.bin',
+      ].sort(),
     );
     expect(listed.get('docs/flagged')?.isDir).toBe(true);
     expect(listed.get('docs/slash')?.isDir).toBe(true);
@@ -243,6 +254,40 @@ describe('azureblob provider against azurite: folders, hashes, credentials, erro
     await drain(provider.read('docs/a.txt', { offset: 1 }));
     await drain(provider.list(''));
     expect(sleeps).toEqual([1000, 1000]);
+  });
+
+  it('maps a server that never answers to TRANSIENT after the request timeout', async () => {
+    const silent = await startSilentServer();
+    try {
+      const provider = providerFor(silent.port, { container: 'edges', maxTries: 1, requestTimeoutMs: 300 });
+      expect(await codeOf(() => drain(provider.list('')))).toBe('TRANSIENT');
+      expect(await codeOf(() => provider.stat('docs/a.txt'))).toBe('TRANSIENT');
+      expect(await codeOf(() => drain(provider.read('docs/a.txt')))).toBe('TRANSIENT');
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  it('ends a download that breaks off or stalls mid-body with TRUNCATED', async () => {
+    for (const mode of ['cut', 'stall'] as const) {
+      const proxy = await startBreakingProxy(srv.port, 64 * 1024, mode);
+      try {
+        const provider = providerFor(proxy.port, {
+          container: 'edges',
+          maxTries: 1,
+          requestTimeoutMs: 500,
+        });
+        let got = 0;
+        const failure = await (async () => {
+          for await (const chunk of provider.read('big.bin')) got += chunk.length;
+        })().catch((error) => error);
+        expect(isFerryError(failure, 'TRUNCATED'), `${mode}: ${String(failure)}`).toBe(true);
+        expect(got).toBeLessThan(256 * 1024);
+        expect(provider.activeRequests).toBe(0);
+      } finally {
+        await proxy.stop();
+      }
+    }
   });
 
   it('refuses bad options with BAD_PROVIDER_OPTIONS', () => {

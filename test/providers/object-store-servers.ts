@@ -155,3 +155,72 @@ export async function inParallel<T>(
     }),
   );
 }
+
+/** A loopback TCP server that accepts connections and never answers (a hung peer). */
+export async function startSilentServer(): Promise<{ port: number; stop(): Promise<void> }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A loopback TCP proxy in front of a real server that passes the first `passBytes` of every
+ * answer, then either goes silent (`stall`) or drops the connection (`cut`): a download that
+ * breaks off mid-body, with the real server's real headers.
+ */
+export async function startBreakingProxy(
+  targetPort: number,
+  passBytes: number,
+  mode: 'stall' | 'cut',
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const { connect } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const track = (socket: import('node:net').Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  };
+  const server = createServer((client) => {
+    track(client);
+    const upstream = connect(targetPort, '127.0.0.1');
+    track(upstream);
+    client.pipe(upstream);
+    let passed = 0;
+    upstream.on('data', (data: Buffer) => {
+      if (passed >= passBytes) return;
+      const room = passBytes - passed;
+      client.write(room >= data.length ? data : data.subarray(0, room));
+      passed += Math.min(room, data.length);
+      if (passed >= passBytes && mode === 'cut') {
+        client.destroy();
+        upstream.destroy();
+      }
+    });
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

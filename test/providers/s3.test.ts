@@ -5,7 +5,14 @@ import { type Entry, isFerryError } from '@ferry/core';
 import { S3Provider, type S3ProviderInit } from '@ferry/core/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeedFolder, runProviderConformance, type SeedFile, seedChunks } from '../conformance/index.js';
-import { freePort, inParallel, type LoopbackServer, startS3rver } from './object-store-servers.js';
+import {
+  freePort,
+  inParallel,
+  type LoopbackServer,
+  startBreakingProxy,
+  startS3rver,
+  startSilentServer,
+} from './object-store-servers.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -138,6 +145,9 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
     await put('marked/inner/', '');
     await put('photos/a.jpg', 'jpeg bytes');
     await put('photos/2024/b.jpg', 'more bytes');
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${root}big.bin`, Body: Buffer.alloc(256 * 1024, 1) }),
+    );
   });
   afterAll(async () => {
     await removePrefix(client, root);
@@ -148,7 +158,15 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
     const provider = providerFor(srv.port, root);
     const listed = await collect(provider.list(''));
     expect([...listed.keys()].sort()).toEqual(
-      ['marked', 'marked/inner', 'photos', 'photos/2024', 'photos/2024/b.jpg', 'photos/a.jpg'].sort(),
+      [
+        'big.bin',
+        'marked',
+        'marked/inner',
+        'photos',
+        'photos/2024',
+        'photos/2024/b.jpg',
+        'photos/a.jpg',
+      ].sort(),
     );
     expect(listed.get('marked/inner')).toMatchObject({ isDir: true, size: 0 });
     expect(listed.get('photos/a.jpg')).toMatchObject({ isDir: false, size: 10, hashType: 'md5' });
@@ -165,7 +183,7 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
     const listed = await collect(provider.list('photos'));
     expect([...listed.keys()].sort()).toEqual(['2024', '2024/b.jpg', 'a.jpg']);
     const all = await collect(provider.list(''));
-    expect(all.size).toBe(6);
+    expect(all.size).toBe(7);
     await provider.close();
   });
 
@@ -256,6 +274,36 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
     await drain(provider.read('photos/a.jpg', { offset: 1 }));
     await drain(provider.list(''));
     expect(sleeps).toEqual([1000, 1000]);
+  });
+
+  it('maps a server that never answers to TRANSIENT after the request timeout', async () => {
+    const silent = await startSilentServer();
+    try {
+      const provider = providerFor(silent.port, root, { maxAttempts: 1, requestTimeoutMs: 300 });
+      expect(await codeOf(() => drain(provider.list('')))).toBe('TRANSIENT');
+      expect(await codeOf(() => provider.stat('photos/a.jpg'))).toBe('TRANSIENT');
+      expect(await codeOf(() => drain(provider.read('photos/a.jpg')))).toBe('TRANSIENT');
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  it('ends a download that breaks off or stalls mid-body with TRUNCATED', async () => {
+    for (const mode of ['cut', 'stall'] as const) {
+      const proxy = await startBreakingProxy(srv.port, 64 * 1024, mode);
+      try {
+        const provider = providerFor(proxy.port, root, { maxAttempts: 1, requestTimeoutMs: 500 });
+        let got = 0;
+        const failure = await (async () => {
+          for await (const chunk of provider.read('big.bin')) got += chunk.length;
+        })().catch((error) => error);
+        expect(isFerryError(failure, 'TRUNCATED'), `${mode}: ${String(failure)}`).toBe(true);
+        expect(got).toBeLessThan(256 * 1024);
+        expect(provider.activeRequests).toBe(0);
+      } finally {
+        await proxy.stop();
+      }
+    }
   });
 
   it('refuses bad options with BAD_PROVIDER_OPTIONS', () => {

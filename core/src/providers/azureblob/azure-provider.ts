@@ -36,6 +36,8 @@ export interface AzureBlobProviderInit {
   pageSize?: number;
   /** Tries per request inside the SDK (default 3). */
   maxTries?: number;
+  /** Milliseconds to wait for an answer's headers, and that a body may stay silent (default 60 s). */
+  requestTimeoutMs?: number;
   /** Requests to this account at once (default 8). */
   maxConcurrency?: number;
   /** Smallest gap between two requests' starts (default 0). */
@@ -72,6 +74,7 @@ export class AzureBlobProvider implements Provider {
   private readonly client: ContainerClient;
   private readonly pageSize: number;
   private readonly pacer: Pacer;
+  private readonly requestTimeoutMs: number;
   private running = 0;
 
   constructor(init: AzureBlobProviderInit) {
@@ -94,6 +97,9 @@ export class AzureBlobProvider implements Provider {
     this.container = init.container.trim();
     this.keyPrefix = rootKeyPrefix(init.prefix);
     this.pageSize = pageSize;
+    this.requestTimeoutMs = init.requestTimeoutMs ?? 60_000;
+    if (!Number.isSafeInteger(this.requestTimeoutMs) || this.requestTimeoutMs < 1)
+      refuse(`requestTimeoutMs must be a whole number >= 1, got ${this.requestTimeoutMs}`);
     this.pacer = new Pacer({
       concurrency: init.maxConcurrency ?? AZUREBLOB_PACING.maxConcurrency,
       minIntervalMs: init.minIntervalMs ?? AZUREBLOB_PACING.minIntervalMs,
@@ -154,9 +160,9 @@ export class AzureBlobProvider implements Provider {
     const what = `stat '${path}'`;
     const name = this.keyPrefix + path;
     const { signal } = options;
-    const properties = await this.paced(what, signal, async () => {
+    const properties = await this.paced(what, signal, async (callSignal) => {
       try {
-        return await this.client.getBlobClient(name).getProperties({ abortSignal: signal });
+        return await this.client.getBlobClient(name).getProperties({ abortSignal: callSignal });
       } catch (error) {
         if (azureHttpStatus(error) === 404 && azureErrorCode(error) !== 'ContainerNotFound') return undefined;
         throw error;
@@ -199,11 +205,11 @@ export class AzureBlobProvider implements Provider {
     this.running++;
     try {
       // The pacer slot covers the request up to the headers, not the body download.
-      const response = await this.paced(what, signal, async () => {
+      const response = await this.paced(what, signal, async (callSignal) => {
         try {
           return await this.client
             .getBlobClient(this.keyPrefix + path)
-            .download(offset, length, { abortSignal: signal });
+            .download(offset, length, { abortSignal: callSignal });
         } catch (error) {
           // 416: the range starts at or past the end; the blob exists (else BlobNotFound).
           if (azureHttpStatus(error) === 416 || azureErrorCode(error) === 'InvalidRange') return undefined;
@@ -215,11 +221,25 @@ export class AzureBlobProvider implements Provider {
       const expected = response.contentLength;
       let got = 0;
       try {
-        if (body !== undefined)
-          for await (const chunk of body as AsyncIterable<Uint8Array>) {
-            got += chunk.length;
-            yield chunk;
+        if (body !== undefined) {
+          const chunks = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+          for (;;) {
+            // A body that stays silent this long is broken off (the SDK has no idle timeout).
+            const idle = setTimeout(
+              () => (body as unknown as { destroy(error: Error): void }).destroy(new Error('no data')),
+              this.requestTimeoutMs,
+            );
+            let step: IteratorResult<Uint8Array>;
+            try {
+              step = await chunks.next();
+            } finally {
+              clearTimeout(idle);
+            }
+            if (step.done) break;
+            got += step.value.length;
+            yield step.value;
           }
+        }
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         throw new FerryError(
@@ -247,12 +267,12 @@ export class AzureBlobProvider implements Provider {
     what: string,
     maxPageSize = this.pageSize,
   ): Promise<ContainerListBlobFlatSegmentResponse> {
-    return this.paced(what, signal, async () => {
+    return this.paced(what, signal, async (callSignal) => {
       const pages = this.client
         .listBlobsFlat({
           prefix: prefix === '' ? undefined : prefix,
           includeMetadata: true,
-          abortSignal: signal,
+          abortSignal: callSignal,
         })
         .byPage(token === undefined ? { maxPageSize } : { continuationToken: token, maxPageSize });
       const { value } = await pages.next();
@@ -265,13 +285,31 @@ export class AzureBlobProvider implements Provider {
    * RATE_LIMITED answer pauses the whole account and is tried again there). An abort comes back
    * as the signal's reason.
    */
-  private paced<T>(what: string, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> {
+  private paced<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    request: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     return this.pacer.run(async () => {
+      // The SDK sets no timeout of its own: a server that accepts and never answers would hold
+      // the call forever. The timer covers the wait for the answer's headers, not a body.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), this.requestTimeoutMs);
+      const callSignal = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
       try {
-        return await request();
+        return await request(callSignal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        if (timeout.signal.aborted)
+          throw new FerryError(
+            'TRANSIENT',
+            `azureblob: ${what}: no answer within ${this.requestTimeoutMs} ms`,
+            'Ferry retries by itself',
+            { cause: error },
+          );
         throw mapAzureError(error, what);
+      } finally {
+        clearTimeout(timer);
       }
     }, signal);
   }

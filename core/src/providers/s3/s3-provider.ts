@@ -34,7 +34,7 @@ export interface S3ProviderInit {
   maxAttempts?: number;
   /** Milliseconds to open a connection (default 10 s). */
   connectTimeoutMs?: number;
-  /** Milliseconds a socket may stay silent mid-request (default 60 s). */
+  /** Milliseconds to wait for an answer's headers, and that a body may stay silent (default 60 s). */
   requestTimeoutMs?: number;
   /** Requests to this account at once (default 8). */
   maxConcurrency?: number;
@@ -111,7 +111,11 @@ export class S3Provider implements Provider {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: {
         connectionTimeout: init.connectTimeoutMs ?? 10_000,
+        // requestTimeout: the wait for the answer's headers; without throwOnRequestTimeout the
+        // handler only logs a warning and keeps waiting. socketTimeout: silence mid-body.
         requestTimeout: init.requestTimeoutMs ?? 60_000,
+        throwOnRequestTimeout: true,
+        socketTimeout: init.requestTimeoutMs ?? 60_000,
       },
     });
   }
