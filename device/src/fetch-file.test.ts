@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Entry, FerryError, md5Hex, type Provider, type ReadOptions } from '@ferry/core';
 import { MemoryProvider } from '@ferry/core/providers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contentHash } from './content-hash.js';
 import { nodeDisk } from './disk-io.js';
 import { faultyDisk } from './faulty-disk.js';
 import { fetchFile, PART_SUFFIX } from './fetch-file.js';
@@ -146,6 +147,23 @@ describe('fetchFile', () => {
     expect(await readFile(finalPath, 'utf8')).toBe('the old content');
     expect(await nodeDisk.stat(finalPath + PART_SUFFIX)).toBeUndefined();
     expect(kept).toBe(0);
+  });
+
+  it('checks the hash types other clouds give (quickxor, crc32), not only md5', async () => {
+    for (const hashType of ['quickxor', 'crc32'] as const) {
+      const right = contentHash(hashType);
+      right.update(body);
+      const path = join(dir, 'c1', `${hashType}.bin`);
+      const result = await fetchFile(
+        request({ entry: { ...entry, hashType, hash: right.digest() }, finalPath: path }),
+      );
+      expect(result.verified).toBe(true);
+      const wrong = { ...entry, hashType, hash: hashType === 'crc32' ? '00000000' : '00'.repeat(20) };
+      await expect(fetchFile(request({ entry: wrong, finalPath: `${path}.2` }))).rejects.toMatchObject({
+        code: 'HASH_MISMATCH',
+      });
+      expect(await nodeDisk.stat(`${path}.2`)).toBeUndefined();
+    }
   });
 
   it('more bytes than the listing announced is refused before they reach the final name', async () => {

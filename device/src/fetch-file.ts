@@ -1,13 +1,10 @@
-import { createHash, type Hash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { type Entry, FerryError, type Provider } from '@ferry/core';
+import { type Entry, FerryError, type HashType, type Provider } from '@ferry/core';
+import { type ContentHash, contentHash } from './content-hash.js';
 import type { DiskIO } from './disk-io.js';
 
 /** Suffix of a download in flight; never a final name (safe names leave room for it). */
 export const PART_SUFFIX = '.ferry-part';
-
-/** Hash types node:crypto can check; other provider hashes fall back to a size check. */
-const VERIFIABLE: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256' };
 
 export interface FetchRequest {
   provider: Provider;
@@ -47,8 +44,8 @@ export async function fetchFile(request: FetchRequest): Promise<FetchResult> {
   const partPath = finalPath + PART_SUFFIX;
   await disk.mkdir(dirname(finalPath));
 
-  const algorithm = entry.hashType ? VERIFIABLE[entry.hashType] : undefined;
-  const hash = algorithm ? createHash(algorithm) : undefined;
+  // Every hash type a listing can carry is checked; without one, only the size is.
+  const hash = entry.hashType && entry.hash !== undefined ? contentHash(entry.hashType) : undefined;
   const existing = request.resume ? await disk.stat(partPath) : undefined;
   let offset = existing?.isFile() && existing.size <= entry.size ? existing.size : 0;
   if (offset > 0 && hash) await hashPrefix(disk, partPath, offset, hash);
@@ -87,7 +84,7 @@ export async function fetchFile(request: FetchRequest): Promise<FetchResult> {
   }
 
   if (hash) {
-    const got = hash.digest('hex');
+    const got = hash.digest();
     if (got !== entry.hash) {
       // A wrong part is worthless for resuming: drop it so the retry starts from zero.
       await disk.remove(partPath);
@@ -107,7 +104,7 @@ export async function fetchFile(request: FetchRequest): Promise<FetchResult> {
   return { downloaded, resumedFrom: offset, verified: hash !== undefined };
 }
 
-async function hashPrefix(disk: DiskIO, path: string, length: number, hash: Hash): Promise<void> {
+async function hashPrefix(disk: DiskIO, path: string, length: number, hash: ContentHash): Promise<void> {
   const file = await disk.open(path, 'r');
   try {
     const buffer = new Uint8Array(1 << 20);
@@ -124,16 +121,14 @@ async function hashPrefix(disk: DiskIO, path: string, length: number, hash: Hash
   }
 }
 
-/** The hex hash of a file's first `length` bytes, or undefined when node:crypto cannot compute that type. */
+/** The hex hash (as listings give it) of a file's first `length` bytes. */
 export async function hashFile(
   disk: DiskIO,
   path: string,
-  hashType: string,
+  hashType: HashType,
   length: number,
-): Promise<string | undefined> {
-  const algorithm = VERIFIABLE[hashType];
-  if (!algorithm) return undefined;
-  const hash = createHash(algorithm);
+): Promise<string> {
+  const hash = contentHash(hashType);
   await hashPrefix(disk, path, length, hash);
-  return hash.digest('hex');
+  return hash.digest();
 }

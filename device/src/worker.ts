@@ -455,8 +455,7 @@ async function sameContent(disk: DiskIO, path: string, entry: Entry): Promise<bo
   if (stat?.isFile() !== true || stat.size !== entry.size || Math.trunc(stat.mtimeMs) !== entry.mtime)
     return false;
   if (entry.hash === undefined || entry.hashType === undefined) return true;
-  const hash = await hashFile(disk, path, entry.hashType, entry.size);
-  return hash === undefined || hash === entry.hash;
+  return (await hashFile(disk, path, entry.hashType, entry.size)) === entry.hash;
 }
 
 function joinCloud(folder: string, path: string): string {

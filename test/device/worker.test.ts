@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   deletedUpstream,
@@ -10,6 +10,7 @@ import {
 } from '@ferry/core';
 import { MemoryProvider } from '@ferry/core/providers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contentHash } from '../../device/src/content-hash.js';
 import {
   bytesOf,
   cloudTree,
@@ -274,10 +275,11 @@ describe('ContainerWorker on a crawled memory account', () => {
     ).toBe(true);
   });
 
-  it('a dedup source edited on the disk is not trusted even when its hash type cannot be checked', async () => {
-    // Dropbox's content hash is not one node:crypto computes: only the ledger's mtime can tell.
+  it("a provider's dropbox hashes are checked: the right file lands, a lying listing is refused", async () => {
     const body = bytesOf(45, 20_000);
-    const dropbox = (files: Record<string, Uint8Array>) =>
+    const real = contentHash('dropbox');
+    real.update(body);
+    const dropbox = (hash: string) =>
       new WatchedProvider({
         name: 'dropbox-like',
         capabilities: {
@@ -287,35 +289,35 @@ describe('ContainerWorker on a crawled memory account', () => {
           emptyFolders: true,
         },
         async *list() {
-          for (const [path, bytes] of Object.entries(files))
-            yield {
-              path,
-              size: bytes.length,
-              mtime: 1_600_000_000_000,
-              hash: 'ab'.repeat(32),
-              hashType: 'dropbox',
-              isDir: false,
-            };
+          yield {
+            path: 'a.bin',
+            size: body.length,
+            mtime: 1_600_000_000_000,
+            hash,
+            hashType: 'dropbox',
+            isDir: false,
+          };
         },
         stat: async () => {
           throw new Error('not used');
         },
-        async *read(path: string, options?: { offset?: number }) {
-          yield (files[path] as Uint8Array).slice(options?.offset ?? 0);
+        async *read(_path: string, options?: { offset?: number }) {
+          yield body.slice(options?.offset ?? 0);
         },
       });
-    const one = dropbox({ 'a.bin': body });
-    const two = dropbox({ 'b.bin': body });
-    await crawl(rig, 'one', one);
-    await crawl(rig, 'two', two);
-    await makeWorker(rig, { name: 'one', provider: one }).pass(never);
-    // Someone edits the first copy on the disk: same size, other bytes, a fresh mtime.
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(rig.diskRoot, 'one', 'a.bin'), bytesOf(46, 20_000));
-
-    await makeWorker(rig, { name: 'two', provider: two }).pass(never);
-    expect(two.readsOf('b.bin')).toBe(1);
-    expect(new Uint8Array(await readFile(join(rig.diskRoot, 'two', 'b.bin')))).toEqual(body);
+    const honest = dropbox(real.digest());
+    const lying = dropbox('ab'.repeat(32));
+    await crawl(rig, 'honest', honest);
+    await crawl(rig, 'lying', lying);
+    await makeWorker(rig, { name: 'honest', provider: honest }).pass(never);
+    await makeWorker(rig, { name: 'lying', provider: lying }, { attempts: 2 }).pass(never);
+    expect(new Uint8Array(await readFile(join(rig.diskRoot, 'honest', 'a.bin')))).toEqual(body);
+    expect(await complete(rig, 'honest')).toBe(true);
+    expect(await complete(rig, 'lying')).toBe(false);
+    expect(
+      rig.reporter.snapshot().errors.some((line) => line.startsWith('lying a.bin: FERRY_HASH_MISMATCH')),
+    ).toBe(true);
+    expect(await readdir(join(rig.diskRoot, 'lying'))).toEqual([]);
   });
 
   it('a dedup source that changed on the disk is not trusted: the file is downloaded', async () => {
@@ -334,6 +336,10 @@ describe('ContainerWorker on a crawled memory account', () => {
     await makeWorker(rig, { name: 'two', provider: two }).pass(never);
     expect(two.readsOf('b.bin')).toBe(1);
     expect(new Uint8Array(await readFile(join(rig.diskRoot, 'two', 'b.bin')))).toEqual(shared);
+    // Its new mtime gave it away before any copy (no copy, no failed hash check, no retry).
+    expect(rig.logs.filter((line) => line.startsWith('copied') || line.includes('HASH_MISMATCH'))).toEqual(
+      [],
+    );
     const summaries = readGroupSummaries(await rig.docs.get(indexDocName('two')));
     expect(summaries).toHaveLength(1);
     expect(await complete(rig, 'two')).toBe(true);
