@@ -17,6 +17,8 @@ export interface ClientOptions {
   tokenVia?: 'query' | 'header';
   /** The local replica; a fresh doc if absent (pass the old one to reconnect). */
   doc?: Y.Doc;
+  /** Extra handshake headers (cookie, origin). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -41,10 +43,10 @@ export class TestSyncClient {
     this.doc = options.doc ?? new Y.Doc();
     const query =
       options.token && options.tokenVia !== 'header' ? `?token=${encodeURIComponent(options.token)}` : '';
-    const headers =
-      options.token && options.tokenVia === 'header'
-        ? { authorization: `Bearer ${options.token}` }
-        : undefined;
+    const headers = {
+      ...options.headers,
+      ...(options.token && options.tokenVia === 'header' ? { authorization: `Bearer ${options.token}` } : {}),
+    };
     this.socket = new WebSocket(`${options.url}/sync/${options.docName}${query}`, { headers });
     this.socket.binaryType = 'nodebuffer';
     this.closed = new Promise((resolve) =>

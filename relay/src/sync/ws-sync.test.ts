@@ -52,8 +52,11 @@ async function start(): Promise<void> {
   wsUrl = relay.url.replace(/^http/, 'ws');
 }
 
-const client = (docName: string, token: string | undefined, extra: { tokenVia?: 'header' } = {}) =>
-  new TestSyncClient({ url: wsUrl, docName, token, ...extra });
+const client = (
+  docName: string,
+  token: string | undefined,
+  extra: { tokenVia?: 'header'; headers?: Record<string, string> } = {},
+) => new TestSyncClient({ url: wsUrl, docName, token, ...extra });
 
 /** Opens a doc as a device/user would, waiting for the first exchange. */
 async function synced(docName: string, token: string): Promise<TestSyncClient> {
@@ -172,6 +175,17 @@ describe('websocket sync on a listening relay', () => {
     const header = client(indexDocName('box'), tokens.ann, { tokenVia: 'header' });
     await header.synced();
     await header.close();
+    // The panel's session cookie: from the relay's own pages only.
+    const host = new URL(relay.url).host;
+    const cookie = `ferry_session=${tokens.ann}`;
+    const own = client(indexDocName('box'), undefined, { headers: { cookie, origin: `http://${host}` } });
+    await own.synced();
+    await own.close();
+    const foreign = client(indexDocName('box'), undefined, {
+      headers: { cookie, origin: 'https://evil.example' },
+    });
+    expect(await foreign.closed).toEqual({ code: 4401, reason: 'token required' });
+    expect(foreign.messagesReceived).toBe(0);
   });
 
   it("drops a device's writes to entries or another device's receipts, and logs them without the token", async () => {

@@ -324,9 +324,18 @@ function syncToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header === 'string' && header.startsWith('Bearer ') && header.slice(7).trim() !== '')
     return header.slice(7).trim();
+  // A browser sends the cookie on cross-site websockets too (no CORS here): only our own pages.
+  return sameOrigin(request) ? readCookie(request.headers.cookie, SESSION_COOKIE) : undefined;
+}
+
+function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
-  const sameOrigin = origin === undefined || new URL(origin, 'http://invalid').host === request.headers.host;
-  return sameOrigin ? readCookie(request.headers.cookie, SESSION_COOKIE) : undefined;
+  if (origin === undefined) return true; // not a browser
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 /** The doc name as sent: the raw path after `/sync/`, never decoded (`%2F` is no separator). */
