@@ -11,6 +11,7 @@ import {
 import { MemoryProvider } from '@ferry/core/providers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../device/src/content-hash.js';
+import { Slots } from '../../device/src/slots.js';
 import {
   bytesOf,
   cloudTree,
@@ -162,6 +163,20 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(
       [...(await readTree(join(rig.diskRoot, 'c1'))).keys()].filter((p) => p.endsWith('.ferry-part')),
     ).toEqual([]);
+  });
+
+  it('stopping waits for the files in flight to wind down, even while others wait for a slot', async () => {
+    const inner = account();
+    const cloud = new WatchedProvider(inner);
+    await crawl(rig, 'c1', cloud, { groupSize: 20 });
+    const one = new Slots(1);
+    cloud.hold('docs/a.txt');
+    const run = start(makeWorker(rig, { name: 'c1', provider: cloud }, { slots: one }));
+    await waitFor(() => cloud.waiting('docs/a.txt'), 'a file in flight');
+    await run.stop();
+    // Nothing of the worker runs on after it returned: no file line, no open read.
+    expect(rig.reporter.snapshot().current).toEqual([]);
+    expect(inner.activeStreams).toBe(0);
   });
 
   it('429 storms with Retry-After and truncated bodies end with every file correct, resumed not restarted', async () => {
