@@ -204,8 +204,8 @@ export class ContainerWorker {
     const entries = entriesMap(doc);
     entries.observe(onChange);
     let lastProgress = 0;
+    const tasks: Promise<void>[] = [];
     try {
-      const tasks: Promise<void>[] = [];
       // An account that needs attention stops here: one AUTH is enough, not one per due file.
       const stopStarting = () => changed || !this.options.space.ok || this.attentionUntil > clock();
       for (const entry of due) {
@@ -233,8 +233,10 @@ export class ContainerWorker {
             }),
         );
       }
-      await Promise.all(tasks);
     } finally {
+      // Also when waiting for a slot was cut short (the device stops): the files already started
+      // finish or abort before the group's docs are let go, so no receipt lands after that.
+      await Promise.allSettled(tasks);
       entries.unobserve(onChange);
       signal.removeEventListener('abort', stop);
     }
