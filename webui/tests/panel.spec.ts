@@ -139,17 +139,17 @@ test('first run → login → account → pairing → container → live progres
       relay: relay.url,
       token,
       device: 'nas',
-      progress: {
-        container: 'photos-backup',
-        group: 0,
-        tally: { files: 2, bytes: 0, fetchedFiles: 2, fetchedBytes: 0, generation: 1 },
-      },
+      complete: { container: 'photos-backup', group: 0 },
     });
     await expect(card.getByRole('progressbar', { name: 'Files' })).toHaveAttribute(
       'aria-valuetext',
       '2 of 5 fetched',
     );
     await expect(card).toContainText('1 of 3');
+    const bytes = Number(
+      await card.getByRole('progressbar', { name: 'Bytes' }).getAttribute('aria-valuenow'),
+    );
+    expect(bytes).toBeGreaterThan(0);
     await expect(card).toContainText(/Live updates\s*on/);
     await deviceWrite({
       relay: relay.url,
