@@ -100,7 +100,10 @@ runProviderConformance('azureblob (azurite)', async () => {
 
 async function collect(iterable: AsyncIterable<Entry>): Promise<Map<string, Entry>> {
   const entries = new Map<string, Entry>();
-  for await (const entry of iterable) entries.set(entry.path, entry);
+  for await (const entry of iterable) {
+    if (entries.has(entry.path)) throw new Error(`listing named '${entry.path}' twice`);
+    entries.set(entry.path, entry);
+  }
   return entries;
 }
 
@@ -287,6 +290,25 @@ describe('azureblob provider against azurite: folders, hashes, credentials, erro
       } finally {
         await proxy.stop();
       }
+    }
+  });
+
+  it('keeps a file and skips the blobs under a folder of the same name (no duplicate path)', async () => {
+    const clash = rawService(srv.port).getContainerClient('clash');
+    await clash.create();
+    try {
+      for (const [name, body] of [
+        ['same', 'file'],
+        ['same/inside.txt', 'under'],
+        ['same.txt', 'x'],
+      ] as const)
+        await clash.getBlockBlobClient(name).upload(body, body.length);
+      const listed = await collect(providerFor(srv.port, { container: 'clash' }).list(''));
+      // Blob listings come in name order: 'same' < 'same.txt' < 'same/inside.txt', so the file wins.
+      expect([...listed.keys()].sort()).toEqual(['same', 'same.txt']);
+      expect(listed.get('same')?.isDir).toBe(false);
+    } finally {
+      await clash.delete();
     }
   });
 

@@ -114,7 +114,10 @@ runProviderConformance('s3 (s3rver)', async () => {
 
 async function collect(iterable: AsyncIterable<Entry>): Promise<Map<string, Entry>> {
   const entries = new Map<string, Entry>();
-  for await (const entry of iterable) entries.set(entry.path, entry);
+  for await (const entry of iterable) {
+    if (entries.has(entry.path)) throw new Error(`listing named '${entry.path}' twice`);
+    entries.set(entry.path, entry);
+  }
   return entries;
 }
 
@@ -303,6 +306,36 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
       } finally {
         await proxy.stop();
       }
+    }
+  });
+
+  it('keeps a file and skips the keys under a folder of the same name (no duplicate path)', async () => {
+    const clashRoot = 'clash-root/';
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${clashRoot}same`, Body: Buffer.from('file') }),
+    );
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `${clashRoot}same/inside.txt`,
+        Body: Buffer.from('under'),
+      }),
+    );
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${clashRoot}same.txt`, Body: Buffer.from('x') }),
+    );
+    try {
+      const provider = providerFor(srv.port, clashRoot);
+      const listed = await collect(provider.list(''));
+      // One entry per path whatever the order. In S3's key order ('same' < 'same.txt' <
+      // 'same/inside.txt') the file wins; s3rver lists in file-system order, where it may not.
+      const paths = [...listed.values()].map((entry) => `${entry.isDir ? 'D' : 'F'} ${entry.path}`).sort();
+      expect([
+        ['F same', 'F same.txt'],
+        ['D same', 'F same.txt', 'F same/inside.txt'],
+      ]).toContainEqual(paths);
+    } finally {
+      await removePrefix(client, clashRoot);
     }
   });
 

@@ -90,3 +90,29 @@ describe('rootKeyPrefix refusals', () => {
       );
   });
 });
+
+describe('FolderDeriver: a file and a folder of the same name', () => {
+  it('keeps the file and skips the keys under it, in key order, without a duplicate path', () => {
+    const deriver = new FolderDeriver();
+    const keys = ['a', 'a b.txt', 'a.txt', 'a/x', 'a/y/z', 'ab/c', 'b'];
+    const paths = keys.flatMap((key) => deriver.entriesFor(object(key)).map((entry) => entry.path));
+    expect(paths).toEqual(['a', 'a b.txt', 'a.txt', 'ab', 'ab/c', 'b']);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(deriver.skipped).toBe(2);
+  });
+
+  it('skips a file named like a folder already yielded (out of key order)', () => {
+    const deriver = new FolderDeriver();
+    expect(deriver.entriesFor(object('a/x')).map((entry) => entry.path)).toEqual(['a', 'a/x']);
+    expect(deriver.entriesFor(object('a'))).toEqual([]);
+    expect(deriver.skipped).toBe(1);
+  });
+
+  it('forgets files once the key order has moved past them', () => {
+    const deriver = new FolderDeriver();
+    deriver.entriesFor(object('p'));
+    deriver.entriesFor(object('q/r'));
+    // 'p' is no longer a prefix of the latest key, so it left the stack.
+    expect((deriver as unknown as { openFiles: string[] }).openFiles).toEqual(['q/r']);
+  });
+});

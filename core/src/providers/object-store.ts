@@ -26,10 +26,18 @@ export interface ListedObject {
  * object in key order), so a stat of the folder gives the same answer. Names that cannot be a
  * provider path (empty segments: `a//b`, a leading `/`) are skipped and counted; they cannot be
  * stored as a catalog entry either.
+ *
+ * A key `a` next to keys under `a/` would name the path `a` twice (a file and a folder), which a
+ * catalog cannot hold: the file wins and the keys under `a/` are skipped and counted. Object
+ * stores list in key order, where `a` comes right before the block of keys that start with it, so
+ * a short stack of the files whose name starts the current key finds these without remembering
+ * every file.
  */
 export class FolderDeriver {
   private readonly emitted = new Set<string>();
-  /** Keys skipped because their name has empty segments. */
+  /** Files already yielded whose path is a string prefix of the latest key (nested, so a stack). */
+  private readonly openFiles: string[] = [];
+  /** Keys skipped: empty segments, or inside a name that is already a file. */
   skipped = 0;
 
   entriesFor(object: ListedObject): Entry[] {
@@ -41,10 +49,16 @@ export class FolderDeriver {
       this.skipped++;
       return [];
     }
-    const entries: Entry[] = [];
+    while (this.openFiles.length > 0 && !path.startsWith(this.openFiles.at(-1) as string))
+      this.openFiles.pop();
     const folderCount = isFolder ? segments.length : segments.length - 1;
-    for (let depth = 1; depth <= folderCount; depth++) {
-      const folder = segments.slice(0, depth).join('/');
+    const folders = Array.from({ length: folderCount }, (_, i) => segments.slice(0, i + 1).join('/'));
+    if (folders.some((folder) => this.openFiles.includes(folder)) || (!isFolder && this.emitted.has(path))) {
+      this.skipped++;
+      return [];
+    }
+    const entries: Entry[] = [];
+    for (const folder of folders) {
       if (this.emitted.has(folder)) continue;
       this.emitted.add(folder);
       entries.push({ path: folder, size: 0, mtime: object.mtime, isDir: true });
@@ -56,6 +70,7 @@ export class FolderDeriver {
         entry.hashType = object.hashType;
       }
       entries.push(entry);
+      this.openFiles.push(path);
     }
     return entries;
   }
