@@ -5,8 +5,13 @@ import {
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { type Entry, isFerryError } from '@ferry/core';
-import { AzureBlobProvider, type AzureBlobProviderInit } from '@ferry/core/providers';
+import { checkProviderOptions, type Entry, isFerryError, redactOptions } from '@ferry/core';
+import {
+  AzureBlobProvider,
+  type AzureBlobProviderInit,
+  createProvider,
+  getProviderFactory,
+} from '@ferry/core/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeedFolder, runProviderConformance, type SeedFile, seedChunks } from '../conformance/index.js';
 import {
@@ -310,6 +315,33 @@ describe('azureblob provider against azurite: folders, hashes, credentials, erro
     } finally {
       await clash.delete();
     }
+  });
+
+  it('is created by name from string options, and its secrets are redacted', async () => {
+    const raw = {
+      container: 'edges',
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpointOf(srv.port)};`,
+      prefix: 'docs',
+    };
+    const provider = createProvider('azureblob', raw);
+    expect(provider).toBeInstanceOf(AzureBlobProvider);
+    expect((await provider.stat('a.txt')).size).toBe(5);
+    const factory = getProviderFactory('azureblob');
+    const shown = redactOptions(factory, checkProviderOptions(factory, { ...raw, accountKey: undefined }));
+    expect(shown.connectionString).toBe('***');
+    expect(JSON.stringify(shown)).not.toContain(AZURITE_KEY);
+    const broken = (() => {
+      try {
+        createProvider('azureblob', {
+          container: 'edges',
+          connectionString: `nonsense;AccountKey=${AZURITE_KEY}`,
+        });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(isFerryError(broken, 'BAD_PROVIDER_OPTIONS')).toBe(true);
+    expect(broken?.message).not.toContain(AZURITE_KEY);
   });
 
   it('refuses bad options with BAD_PROVIDER_OPTIONS', () => {

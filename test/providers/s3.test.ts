@@ -1,8 +1,8 @@
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Entry, isFerryError } from '@ferry/core';
-import { S3Provider, type S3ProviderInit } from '@ferry/core/providers';
+import { checkProviderOptions, type Entry, isFerryError, redactOptions } from '@ferry/core';
+import { createProvider, getProviderFactory, S3Provider, type S3ProviderInit } from '@ferry/core/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeedFolder, runProviderConformance, type SeedFile, seedChunks } from '../conformance/index.js';
 import {
@@ -337,6 +337,25 @@ describe('s3 provider against s3rver: folders, prefixes, errors', () => {
     } finally {
       await removePrefix(client, clashRoot);
     }
+  });
+
+  it('is created by name from string options, and its secret is redacted', async () => {
+    const raw = {
+      bucket: BUCKET,
+      prefix: root,
+      endpoint: `http://127.0.0.1:${srv.port}`,
+      forcePathStyle: 'yes',
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      maxConcurrency: '2',
+    };
+    const provider = createProvider('s3', raw);
+    expect(provider).toBeInstanceOf(S3Provider);
+    expect((await provider.stat('photos/a.jpg')).size).toBe(10);
+    const factory = getProviderFactory('s3');
+    expect(redactOptions(factory, checkProviderOptions(factory, raw)).secretAccessKey).toBe('***');
+    expect(() => createProvider('s3', { ...raw, bucket: undefined })).toThrow(/needs option 'bucket'/);
+    await provider.close?.();
   });
 
   it('refuses bad options with BAD_PROVIDER_OPTIONS', () => {
