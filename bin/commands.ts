@@ -26,4 +26,5 @@ export const runners: Readonly<Record<string, () => Promise<Runner>>> = {
   crawl: async () => (await relayCli()).runCrawl,
   status: async () => (await relayCli()).runStatus,
   device: async () => (await import('@ferry/device')).runDevice,
+  up: async () => (await import('./up.js')).runUp,
 };
