@@ -212,6 +212,35 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(cloud.bytesSent).toBe(total);
   });
 
+  it('TRANSIENT: five attempts with doubling backoff, then the file is set aside and tried again later', async () => {
+    const flaky = new MemoryProvider({ faults: { transient: { every: 1, operations: ['read'] } } });
+    flaky.put('x.bin', bytesOf(3, 1000), { mtime: 1_600_000_000_000 });
+    flaky.put('y.bin', bytesOf(4, 1000), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'c1', flaky);
+    let now = 1_800_000_000_000;
+    const worker = makeWorker(
+      rig,
+      { name: 'c1', provider: flaky },
+      { retryBaseMs: 4, random: () => 0, clock: () => now, setAsideMs: 60_000 },
+    );
+    await worker.pass(never);
+    expect(flaky.calls.read).toBe(10);
+    const waits = rig.logs
+      .filter((line) => line.startsWith('retrying c1/x.bin'))
+      .map((line) => / in (\d+) ms: FERRY_TRANSIENT/.exec(line)?.[1]);
+    expect(waits).toEqual(['2', '4', '8', '16']);
+    expect(
+      rig.reporter.snapshot().errors.filter((line) => line.startsWith('c1 x.bin: FERRY_TRANSIENT')),
+    ).toHaveLength(1);
+    // Set aside: the next pass leaves it alone until its time comes.
+    expect(await worker.pass(never)).toBe(false);
+    expect(flaky.calls.read).toBe(10);
+    flaky.setFaults({});
+    now += 60_000;
+    await worker.pass(never);
+    expect(await complete(rig, 'c1')).toBe(true);
+  });
+
   it('AUTH sets the container aside as needing attention while the other container goes on', async () => {
     const broken = new MemoryProvider({ faults: { auth: { every: 1, operations: ['read'] } } });
     for (let i = 0; i < 8; i++)
