@@ -241,6 +241,28 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(await complete(rig, 'c1')).toBe(true);
   });
 
+  it('a network error a provider lets through untyped is retried, not blamed on the disk', async () => {
+    const inner = new MemoryProvider();
+    inner.put('x.bin', bytesOf(9, 5000), { mtime: 1_600_000_000_000 });
+    let failures = 1;
+    const cloud = new WatchedProvider({
+      name: inner.name,
+      capabilities: inner.capabilities,
+      list: (folder: string) => inner.list(folder),
+      stat: (path: string) => inner.stat(path),
+      async *read(path: string, options?: { offset?: number; signal?: AbortSignal }) {
+        if (failures-- > 0) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        yield* inner.read(path, options);
+      },
+    });
+    await crawl(rig, 'c1', cloud);
+    await makeWorker(rig, { name: 'c1', provider: cloud }).pass(never);
+    expect(await complete(rig, 'c1')).toBe(true);
+    expect(rig.logs.some((line) => / in \d+ ms: FERRY_TRANSIENT: the connection failed/.test(line))).toBe(
+      true,
+    );
+  });
+
   it('AUTH sets the container aside as needing attention while the other container goes on', async () => {
     const broken = new MemoryProvider({ faults: { auth: { every: 1, operations: ['read'] } } });
     for (let i = 0; i < 8; i++)
