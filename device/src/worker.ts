@@ -471,10 +471,25 @@ function isInside(root: string, path: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
 /** Node's errno errors from the disk become typed errors; provider errors pass through. */
 function fromDiskError(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (isFerryError(error) || typeof code !== 'string') return error;
+  // A network error a provider let through untyped (a provider bug): retried, not blamed on the disk.
+  if (NETWORK_CODES.has(code))
+    return new FerryError('TRANSIENT', `the connection failed: ${(error as Error).message}`);
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return new FerryError('DISK_FULL', `the disk is full: ${(error as Error).message}`);
   return new FerryError(
