@@ -86,6 +86,17 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(cloud.calls.read).toBe(reads);
   });
 
+  it('a container rooted in a folder of the account reads from that folder and lands only it', async () => {
+    const cloud = new MemoryProvider();
+    cloud.put('Photos/2024/a.jpg', bytesOf(1, 3000), { mtime: 1_600_000_000_000 });
+    cloud.put('Photos/b.jpg', bytesOf(2, 2000), { mtime: 1_600_000_000_000 });
+    cloud.put('Private/secret.txt', encoder.encode('not in this container'), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'photos', cloud, { folder: 'Photos' });
+    await makeWorker(rig, { name: 'photos', provider: cloud, folder: '/Photos/' }).pass(never);
+    expect(await readTree(join(rig.diskRoot, 'photos'))).toEqual(await cloudTree(cloud, 'Photos'));
+    expect(await complete(rig, 'photos')).toBe(true);
+  });
+
   it('a changed file gets the new content; the old copy is kept under .ferry/versions', async () => {
     const cloud = account();
     await crawl(rig, 'c1', cloud);
