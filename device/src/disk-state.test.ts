@@ -69,3 +69,19 @@ describe('DiskState', () => {
     await state.close();
   });
 });
+
+describe('DiskDocs release and reload', () => {
+  it('loses no update when a doc is released and loaded again before its writes are done', async () => {
+    const disk = await tempDisk();
+    const state = await DiskState.open(disk);
+    for (let i = 0; i < 50; i++) {
+      const doc = await state.docs.get('c/x/g/0');
+      doc.getMap('receipts/pi').set(`f${i}`, `v${i}`);
+      state.docs.release('c/x/g/0');
+    }
+    await state.close();
+    const reopened = await DiskState.open(disk);
+    expect((await reopened.docs.get('c/x/g/0')).getMap('receipts/pi').size).toBe(50);
+    await reopened.close();
+  });
+});

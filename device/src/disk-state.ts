@@ -94,12 +94,18 @@ interface Loaded {
  */
 export class DiskDocs implements LocalDocs {
   private readonly loaded = new Map<string, Promise<Loaded>>();
+  /** Docs being released: a get of the same name waits, so it reads every update they wrote. */
+  private readonly releasing = new Map<string, Promise<void>>();
   private failure: unknown;
 
   constructor(private readonly sub: Sub<Uint8Array>) {}
 
   async get(name: string): Promise<Y.Doc> {
     if (this.failure) throw this.writeFailed();
+    for (let released = this.releasing.get(name); released && !this.loaded.has(name); ) {
+      await released;
+      released = this.releasing.get(name);
+    }
     let pending = this.loaded.get(name);
     if (!pending) {
       pending = this.load(name);
@@ -114,11 +120,17 @@ export class DiskDocs implements LocalDocs {
     const pending = this.loaded.get(name);
     if (!pending) return;
     this.loaded.delete(name);
-    void pending.then(async (entry) => {
-      entry.doc.off('update', entry.onUpdate);
-      await entry.written;
-      entry.doc.destroy();
-    });
+    const done = pending
+      .then(async (entry) => {
+        entry.doc.off('update', entry.onUpdate);
+        await entry.written;
+        entry.doc.destroy();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.releasing.get(name) === done) this.releasing.delete(name);
+      });
+    this.releasing.set(name, done);
   }
 
   /** Every update seen so far is on the disk. */
@@ -130,6 +142,7 @@ export class DiskDocs implements LocalDocs {
   async close(): Promise<void> {
     await this.flush().catch(() => undefined);
     for (const name of [...this.loaded.keys()]) this.release(name);
+    await Promise.all([...this.releasing.values()]);
   }
 
   private async load(name: string): Promise<Loaded> {

@@ -42,6 +42,14 @@ interface OpenDoc {
  */
 export class SyncedReplica implements Replica {
   private readonly open_ = new Map<string, Promise<OpenDoc>>();
+  /**
+   * What the last link learned about the relay: once one failed to reach it, later opens work from
+   * the disk at once instead of each waiting `syncTimeoutMs` (1,000 groups would wait an hour); the
+   * links keep retrying in the background and the first to sync sets it back.
+   */
+  private relayReachable = true;
+  /** Opens waiting for a first sync; a link that finds the relay unreachable ends their wait. */
+  private readonly waitingForRelay = new Set<() => void>();
 
   constructor(private readonly options: SyncedReplicaOptions) {}
 
@@ -53,8 +61,18 @@ export class SyncedReplica implements Replica {
     }
     const entry = await pending;
     entry.users++;
-    if (entry.link && entry.link.current !== 'synced')
-      await withTimeout(entry.link.synced(), this.options.syncTimeoutMs ?? 5000).catch(() => undefined);
+    if (entry.link && entry.link.current !== 'synced' && this.relayReachable) {
+      let giveUp = () => {};
+      const unreachable = new Promise<void>((resolve) => {
+        giveUp = resolve;
+        this.waitingForRelay.add(resolve);
+      });
+      await Promise.race([
+        withTimeout(entry.link.synced(), this.options.syncTimeoutMs ?? 5000).catch(() => undefined),
+        unreachable,
+      ]);
+      this.waitingForRelay.delete(giveUp);
+    }
     return entry.doc;
   }
 
@@ -128,6 +146,14 @@ export class SyncedReplica implements Replica {
           doc,
           onRefused: (code, reason) => relay.onRefused?.(name, code, reason),
           onError: (message) => this.options.log?.(message),
+          onState: (state) => {
+            if (state === 'synced') this.relayReachable = true;
+            else if (state === 'offline') {
+              this.relayReachable = false;
+              for (const giveUp of this.waitingForRelay) giveUp();
+              this.waitingForRelay.clear();
+            }
+          },
         })
       : undefined;
     return { doc, users: 0, link, markDirty };
