@@ -6,6 +6,8 @@ import {
   formatErrorLine,
   formatGroupHelp,
   formatHelp,
+  formatProviderHelp,
+  formatProviderList,
   formatTopHelp,
   isFerryError,
   parseCommandLine,
@@ -33,8 +35,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         io.stdout.write(`${ferryVersion()}\n`);
         return 0;
       case 'help':
-        if (line.command) io.stdout.write(formatHelp(line.command));
-        else if (line.group) io.stdout.write(formatGroupHelp(line.group, COMMANDS));
+        if (line.command) {
+          io.stdout.write(formatHelp(line.command));
+          if (line.command.name === 'account add') io.stdout.write(await providerHelp(argv, io.env));
+        } else if (line.group) io.stdout.write(formatGroupHelp(line.group, COMMANDS));
         else io.stdout.write(formatTopHelp(COMMANDS, ferryVersion()));
         return 0;
       case 'run': {
@@ -84,4 +88,17 @@ export async function runFromProcess(): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * `ferry account add --provider webdav --help`: the provider's options; without a provider, the
+ * list of providers. Loaded only here, so other help stays instant.
+ */
+async function providerHelp(argv: readonly string[], env: CliIo['env']): Promise<string> {
+  const { providerFactories, getProviderFactory } = await import('@ferry/core/providers');
+  const at = argv.indexOf('--provider');
+  const inline = argv.find((arg) => arg.startsWith('--provider='))?.slice('--provider='.length);
+  const name = inline ?? (at >= 0 ? argv[at + 1] : undefined) ?? (env.FERRY_PROVIDER || undefined);
+  if (name === undefined || name.startsWith('-')) return formatProviderList(providerFactories);
+  return formatProviderHelp(getProviderFactory(name));
 }

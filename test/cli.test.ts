@@ -45,6 +45,18 @@ describe('the ferry executable', () => {
     expect(help.stdout).toMatch(/^ {2}--port N +port to listen on.*\(default 8787, env FERRY_PORT\)$/m);
   });
 
+  it("shows a provider's options for account add, and the providers without one", async () => {
+    const local = await ferry(['account', 'add', '--provider', 'local', '--help']);
+    expect(local.code).toBe(0);
+    expect(local.stdout).toMatch(/^Provider local: /m);
+    expect(local.stdout).toMatch(/^ {2}root +.*\(path, required\)$/m);
+    const list = await ferry(['account', 'add', '--help']);
+    expect(list.stdout).toMatch(/^ {2}webdav +/m);
+    const unknown = await ferry(['account', 'add', '--provider=nope', '--help']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^ferry: no provider named 'nope' .*\(FERRY_UNKNOWN_PROVIDER\)\n$/);
+  });
+
   it('refuses an unknown flag with exit 2 and one stderr line', async () => {
     const result = await ferry(['relay', '--bogus']);
     expect(result.code).toBe(2);

@@ -106,3 +106,45 @@ export function formatErrorLine(error: {
   const hint = error.hint === undefined ? '' : `; ${oneLine(error.hint)}`;
   return `ferry: ${oneLine(error.message)} (${error.id})${hint}`;
 }
+
+/** What `ferry account add --provider X --help` adds: the options of that provider, for `--set`. */
+export function formatProviderHelp(provider: {
+  readonly name: string;
+  readonly description: string;
+  readonly options: readonly {
+    readonly key: string;
+    readonly type: string;
+    readonly required: boolean;
+    readonly help: string;
+    readonly default?: string | number | boolean;
+  }[];
+}): string {
+  const lines = [
+    '',
+    `Provider ${provider.name}: ${provider.description}`,
+    '',
+    'Options (--set KEY=VALUE, repeatable):',
+    ...table(
+      provider.options.map((option) => {
+        const notes = [option.type];
+        if (option.required) notes.push('required');
+        if (option.default !== undefined) notes.push(`default ${option.default}`);
+        if (option.type === 'secret') notes.push('never logged or shown again');
+        return [option.key, `${option.help} (${notes.join(', ')})`];
+      }),
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** What `ferry account add --help` adds when no provider is named: the providers to choose from. */
+export function formatProviderList(
+  providers: readonly { readonly name: string; readonly description: string }[],
+): string {
+  const lines = [
+    '',
+    'Providers (ferry account add --provider NAME --help shows its options):',
+    ...table(providers.map((p) => [p.name, p.description])),
+  ];
+  return `${lines.join('\n')}\n`;
+}
