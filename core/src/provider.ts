@@ -31,6 +31,13 @@ export interface Provider {
 
   /** Releases connections and child processes. */
   close?(): Promise<void>;
+
+  /**
+   * Options learned on first use that the account must keep from then on (an SFTP server's host
+   * key): the relay saves them with the account after its test listing, so the crawler and the
+   * device pin what the user's first check saw instead of trusting whatever answers later.
+   */
+  learnedOptions?(): ProviderOptions;
 }
 
 export interface ReadOptions {

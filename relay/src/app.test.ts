@@ -261,7 +261,7 @@ describe('accounts', () => {
     const providers = await call('GET', '/api/providers', { token });
     expect(providers.body.providers[0]).toMatchObject({
       name: 'fake',
-      options: [{ key: 'root' }, { key: 'token' }],
+      options: [{ key: 'root' }, { key: 'token' }, { key: 'pin' }],
     });
   });
 
@@ -441,6 +441,29 @@ describe('isolation between users', () => {
     expect(aAgain.status).toBe(201);
   });
 
+  it('keeps what the provider learned on its first listing (a host key to pin) with the account', async () => {
+    const a = await userToken('alice');
+    await deviceToken(a, 'pi');
+    const device = await deviceToken(a, 'nas');
+    await call('POST', '/api/accounts', {
+      token: a,
+      body: { name: 'new', provider: 'fake', options: { root: '/r', token: 'good' } },
+    });
+    await call('POST', '/api/accounts', {
+      token: a,
+      body: { name: 'pinned', provider: 'fake', options: { root: '/r', token: 'good', pin: 'mine' } },
+    });
+    await call('POST', '/api/containers', { token: a, body: { name: 'c1', account: 'new', device: 'nas' } });
+    await call('POST', '/api/containers', {
+      token: a,
+      body: { name: 'c2', account: 'pinned', device: 'nas' },
+    });
+    const options = (await call('GET', '/api/device/containers', { token: device })).body.containers.map(
+      (c: { options: Record<string, unknown> }) => c.options.pin,
+    );
+    expect(options).toEqual(['key-seen-first', 'mine']);
+  });
+
   it('gives the account options to the bound device only', async () => {
     const a = await userToken('alice');
     const device = await deviceToken(a, 'pi');
@@ -457,7 +480,8 @@ describe('isolation between users', () => {
         account: 'box',
         groupSize: 1000,
         provider: 'fake',
-        options: { root: '/r', token: 'good' },
+        // pin: learned by the account's test listing and kept with it.
+        options: { root: '/r', token: 'good', pin: 'key-seen-first' },
       },
     ]);
     expect((await call('GET', '/api/device/containers', { token: a })).status).toBe(403);

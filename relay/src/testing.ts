@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Entry, FerryError, type ProviderFactory } from '@ferry/core';
+import { type Entry, FerryError, type ProviderFactory, type ProviderOptions } from '@ferry/core';
 import type { FastifyInstance } from 'fastify';
 import { type BuildAppOptions, buildApp } from './app.js';
 import type { Auth } from './auth/auth.js';
@@ -19,6 +19,7 @@ export const testProvider: ProviderFactory = {
   options: [
     { key: 'root', type: 'string', required: true, help: 'root folder' },
     { key: 'token', type: 'secret', required: true, help: 'access token' },
+    { key: 'pin', type: 'string', required: false, help: 'a server key, learned on first use when absent' },
   ],
   create(options) {
     const entries: Entry[] = [{ path: 'a.txt', size: 1, mtime: 1000, isDir: false }];
@@ -39,6 +40,7 @@ export const testProvider: ProviderFactory = {
       read: () => {
         throw new FerryError('NOT_FOUND', 'no read in the fake');
       },
+      learnedOptions: (): ProviderOptions => (options.pin === undefined ? { pin: 'key-seen-first' } : {}),
     };
   },
 };

@@ -112,6 +112,7 @@ describe('sftp provider against OpenSSH sshd', () => {
     expect(checked).toEqual({ hostKeySha256: server.hostKeySha256, root: server.data });
     expect(seen).toEqual([server.hostKeySha256]);
     expect(provider.hostKeySha256).toBe(server.hostKeySha256);
+    expect(provider.learnedOptions()).toEqual({ hostKeySha256: server.hostKeySha256 });
   });
 
   it('accepts the right pinned fingerprint in any pasted form', async () => {

@@ -1,4 +1,11 @@
-import { checkName, checkProviderOptions, FerryError, isFerryError, type Provider } from '@ferry/core';
+import {
+  checkName,
+  checkProviderOptions,
+  FerryError,
+  isFerryError,
+  type Provider,
+  type ProviderOptions,
+} from '@ferry/core';
 import type { FastifyInstance } from 'fastify';
 import type { AccountRecord } from '../records.js';
 import { encryptJson } from '../secrets.js';
@@ -69,12 +76,16 @@ export function accountRoutes(ctx: RouteContext) {
       const options = checkProviderOptions(factory, body.options ?? {});
       if (await ctx.tables.accounts.get(accountKey(user, name)))
         throw new FerryError('CONFLICT', `you already have an account '${name}'`);
-      await tryListing(factory.name, () => factory.create(options), ctx.accountCheckTimeoutMs);
+      const learned = await tryListing(
+        factory.name,
+        () => factory.create(options),
+        ctx.accountCheckTimeoutMs,
+      );
       const record: AccountRecord = {
         name,
         user,
         provider: factory.name,
-        options: encryptJson(ctx.secretKey, options),
+        options: encryptJson(ctx.secretKey, { ...options, ...learned }),
         createdAt: ctx.clock(),
       };
       await ctx.auth.serial(async () => {
@@ -112,7 +123,12 @@ export function accountRoutes(ctx: RouteContext) {
  * within `timeoutMs`. The provider's own error (auth, not found, ...) is reported as bad options,
  * so a 401 from this API always means the relay login, never the cloud's.
  */
-async function tryListing(provider: string, create: () => Provider, timeoutMs: number): Promise<void> {
+/** One listing with the options; answers what the provider learned on the way (a host key to pin). */
+async function tryListing(
+  provider: string,
+  create: () => Provider,
+  timeoutMs: number,
+): Promise<ProviderOptions> {
   const controller = new AbortController();
   let instance: Provider | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -134,6 +150,7 @@ async function tryListing(provider: string, create: () => Provider, timeoutMs: n
   };
   try {
     await Promise.race([listOnce(), timeout]);
+    return instance?.learnedOptions?.() ?? {};
   } catch (error) {
     if (isFerryError(error, 'BAD_PROVIDER_OPTIONS')) throw error;
     const detail = isFerryError(error) ? `${error.id}: ${error.message}` : 'the listing failed';

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
-import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../provider.js';
+import type { Provider, ProviderCapabilities, ProviderOptions, Quota, ReadOptions } from '../../provider.js';
 import { systemClock } from '../clock/index.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, providerPathSegments } from '../provider-path.js';
@@ -133,6 +133,12 @@ export class SftpProvider implements Provider {
   /** The host key fingerprint the server showed (`SHA256:…`), once connected. */
   get hostKeySha256(): string | undefined {
     return this.connection.hostKeySha256;
+  }
+
+  /** The host key seen on first use, for the relay to pin in the account (see Provider). */
+  learnedOptions(): ProviderOptions {
+    const seen = this.connection.hostKeySha256;
+    return seen === undefined ? {} : { hostKeySha256: seen };
   }
 
   /** Folder handles and file handles open right now (0 when no listing or read runs). */
