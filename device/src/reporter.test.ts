@@ -55,6 +55,16 @@ describe('Reporter', () => {
     expect(lines.filter((line) => line.startsWith('renamed'))).toHaveLength(1);
   });
 
+  it('never prints a cloud name raw: control characters (a terminal escape) come out escaped', () => {
+    const { doc, reporter, lines } = attached();
+    reporter.renamed('c1', 'evil\u001b[2J\u0007.txt', 'evil%1B[2J%07.txt');
+    vi.advanceTimersByTime(1000);
+    const shown = 'c1/evil\\u001b[2J\\u0007.txt -> c1/evil%1B[2J%07.txt';
+    expect(readDeviceStatus(doc)?.renamed).toEqual([shown]);
+    expect(lines).toContain(`renamed ${shown}`);
+    expect([...lines.join('')].some((c) => (c.codePointAt(0) as number) < 0x20)).toBe(false);
+  });
+
   it("follows each file's bytes, from the resumed offset on", () => {
     const { doc, reporter } = attached();
     const first = reporter.fileStarted('c1', 'a.bin', 1000);

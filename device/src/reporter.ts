@@ -130,8 +130,11 @@ export class Reporter {
   }
 
   renamed(container: string, cloudPath: string, diskPath: string): void {
-    const line = `${container}/${cloudPath} -> ${container}/${diskPath}`;
+    // The cloud's name may hold control characters (a terminal escape): shown escaped, never raw.
+    const line = `${container}/${printable(cloudPath)} -> ${container}/${diskPath}`;
     if (this.seenRenames.has(line)) return;
+    // Bounded: a container of a million renamed names must not grow this set without end.
+    if (this.seenRenames.size >= MAX_SEEN_RENAMES) this.seenRenames.clear();
     this.seenRenames.add(line);
     this.log(`renamed ${line}`);
     if (this.renamedNames.length < MAX_RENAMED) this.renamedNames.push(line);
@@ -183,4 +186,16 @@ export class Reporter {
     if (!this.doc) return;
     writeDeviceStatus(this.doc, this.snapshot());
   }
+}
+
+const MAX_SEEN_RENAMES = 10_000;
+
+/** `a\x1b[2Jb` → `a\u001b[2Jb`: control characters as JSON escapes, the rest as is. */
+export function printable(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return out;
 }

@@ -517,6 +517,8 @@ describe('status', () => {
     const group1 = await relay.docs.get(groupDocName('photos', 1));
     writeEntries(group1, [{ path: 'c', size: 5, mtime: 2000, isDir: false }]);
     writeReceipt(group1, 'pi', 'c', 's5-m1000');
+    // A file the cloud no longer lists: counted from the stale group's doc as deleted upstream.
+    writeReceipt(group1, 'pi', 'gone.txt', 's9-m1000');
     writeDeviceStatus(await relay.docs.get(deviceDocName('pi')), {
       state: 'active',
       freeBytes: 10,
@@ -540,6 +542,7 @@ describe('status', () => {
         bytes: 35,
         fetchedFiles: 2,
         fetchedBytes: 30,
+        deletedUpstream: 1,
         groups: 2,
         completeGroups: 1,
         lastCrawl: 111,

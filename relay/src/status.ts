@@ -40,6 +40,8 @@ export interface ContainerStatusView {
   bytes: number;
   fetchedFiles: number;
   fetchedBytes: number;
+  /** Files on the device's disk that the cloud no longer lists (kept, never deleted). */
+  deletedUpstream: number;
   groups: number;
   completeGroups: number;
   lastCrawl: number | null;
@@ -105,6 +107,7 @@ export async function containerStatus(
     bytes: 0,
     fetchedFiles: 0,
     fetchedBytes: 0,
+    deletedUpstream: 0,
     groups: summaries.length,
     completeGroups: 0,
     lastCrawl: crawl?.lastCrawlEnd ?? null,
@@ -118,20 +121,24 @@ export async function containerStatus(
     view.bytes += summary.bytes;
     let fetchedFiles = 0;
     let fetchedBytes = 0;
+    let deleted = 0;
     const tally = progress.get(group);
     if (tally && tally.generation >= summary.generation && tally.files === summary.files) {
       fetchedFiles = Math.min(tally.fetchedFiles, summary.files);
       fetchedBytes = Math.min(tally.fetchedBytes, summary.bytes);
-    } else if (summary.files > 0) {
+      deleted = tally.deletedUpstream ?? 0;
+    } else if (summary.files > 0 || tally !== undefined) {
       const groupDoc = await existing(docs, groupDocName(container.name, group));
       if (groupDoc) {
         const fresh = tallyGroup(groupDoc, container.device);
         fetchedFiles = fresh.fetchedFiles;
         fetchedBytes = fresh.fetchedBytes;
+        deleted = fresh.deletedUpstream ?? 0;
       }
     }
     view.fetchedFiles += fetchedFiles;
     view.fetchedBytes += fetchedBytes;
+    view.deletedUpstream += deleted;
     if (fetchedFiles === summary.files) view.completeGroups++;
   }
   return view;

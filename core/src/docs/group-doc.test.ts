@@ -174,13 +174,26 @@ describe('derived views on a crafted group', () => {
 
   it('tallyGroup counts files and bytes, and what the device holds of them', () => {
     const doc = craftedGroup();
-    expect(tallyGroup(doc, 'disk1')).toEqual({ files: 5, bytes: 115, fetchedFiles: 2, fetchedBytes: 100 });
-    expect(tallyGroup(doc, 'disk2')).toEqual({ files: 5, bytes: 115, fetchedFiles: 1, fetchedBytes: 3 });
+    expect(tallyGroup(doc, 'disk1')).toEqual({
+      files: 5,
+      bytes: 115,
+      fetchedFiles: 2,
+      fetchedBytes: 100,
+      deletedUpstream: 2,
+    });
+    expect(tallyGroup(doc, 'disk2')).toEqual({
+      files: 5,
+      bytes: 115,
+      fetchedFiles: 1,
+      fetchedBytes: 3,
+      deletedUpstream: 0,
+    });
     expect(tallyGroup(new Y.Doc(), 'disk1')).toEqual({
       files: 0,
       bytes: 0,
       fetchedFiles: 0,
       fetchedBytes: 0,
+      deletedUpstream: 0,
     });
   });
 
@@ -192,6 +205,7 @@ describe('derived views on a crafted group', () => {
       expect(due.length + done.size).toBe(entriesMap(doc).size);
       for (const path of due) expect(done.has(path)).toBe(false);
       expect(tallyGroup(doc, device).fetchedFiles).toBe(done.size);
+      expect(tallyGroup(doc, device).deletedUpstream).toBe(deletedUpstream(doc, device).length);
     }
   });
 });

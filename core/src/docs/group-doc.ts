@@ -115,13 +115,27 @@ export interface GroupTally {
   bytes: number;
   fetchedFiles: number;
   fetchedBytes: number;
+  /**
+   * Files this device holds that the cloud no longer lists: kept on the disk, shown in status.
+   * Absent in tallies written before it existed.
+   */
+  deletedUpstream?: number;
 }
 
 /** Counts for the progress doc; folders count as files of 0 bytes. */
 export function tallyGroup(doc: Y.Doc, device: string): GroupTally {
   const receipts = receiptsMap(doc, device);
-  const tally: GroupTally = { files: 0, bytes: 0, fetchedFiles: 0, fetchedBytes: 0 };
-  for (const [path, stored] of entriesMap(doc)) {
+  const entries = entriesMap(doc);
+  let deleted = 0;
+  for (const path of receipts.keys()) if (!entries.has(path)) deleted++;
+  const tally: GroupTally = {
+    files: 0,
+    bytes: 0,
+    fetchedFiles: 0,
+    fetchedBytes: 0,
+    deletedUpstream: deleted,
+  };
+  for (const [path, stored] of entries) {
     tally.files++;
     tally.bytes += stored.s;
     if (receipts.get(path) === version(fromStored(path, stored))) {
