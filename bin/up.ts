@@ -50,6 +50,7 @@ export const runUp: Runner = async (parsed, io) => {
       minFreeBytes: parsed.flags['min-free'] as number,
       parallel: parsed.flags.parallel as number | 'serial' | 'auto',
       log,
+      timing: { recheckMs: parsed.flags.recheck as number },
       bindInProcess: async (name) => {
         let user = await relay.auth.firstUser();
         while (!user) {

@@ -29,6 +29,7 @@ export const runDevice: Runner = async (parsed, io) => {
     parallel: parsed.flags.parallel as Parallel | 'auto',
     port: parsed.flags.port as number,
     log,
+    timing: { recheckMs: parsed.flags.recheck as number },
   });
   if (device.pageUrl) log(`device page: ${device.pageUrl}`);
   try {

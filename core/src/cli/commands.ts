@@ -212,6 +212,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: 'stay inactive while the disk has less free space',
       },
       {
+        name: 'recheck',
+        type: 'duration',
+        default: '1m',
+        help: 'how often an inactive device looks at the free space again',
+      },
+      {
         name: 'parallel',
         type: 'enum',
         values: ['auto', 'serial'],
@@ -264,6 +270,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: 'size',
         default: '1GB',
         help: 'stay inactive while the disk has less free space',
+      },
+      {
+        name: 'recheck',
+        type: 'duration',
+        default: '1m',
+        help: 'how often an inactive device looks at the free space again',
       },
       {
         name: 'parallel',
