@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -33,16 +33,4 @@ export async function startTestRelay(): Promise<TestRelay> {
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** Writes a device's status or progress doc over sync with the device's own code (device-writes.ts). */
-export function deviceWrite(order: Record<string, unknown>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', tsxScript('./device-writes.ts'), JSON.stringify(order)],
-      { cwd: REPO, timeout: 30_000 },
-      (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()),
-    );
-  });
 }
