@@ -9,6 +9,7 @@ import { type AccessLookups, accessLookups } from './lookups.js';
 import type { Principal } from './records.js';
 import { accountRoutes } from './routes/accounts.js';
 import { containerRoutes } from './routes/containers.js';
+import { folderRoutes } from './routes/folders.js';
 import {
   type CrawlerPort,
   type DocReader,
@@ -161,6 +162,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sessionRoutes(ctx));
   await app.register(deviceRoutes(ctx));
   await app.register(accountRoutes(ctx));
+  await app.register(folderRoutes(ctx));
   await app.register(containerRoutes(ctx));
   await app.register(statusRoutes(ctx));
   await app.register(panelRoutes());
