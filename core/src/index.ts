@@ -7,4 +7,5 @@ export * from './md5.js';
 export * from './paths.js';
 export * from './provider.js';
 export * from './provider-options.js';
+export * from './twins.js';
 export * from './units.js';

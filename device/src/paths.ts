@@ -3,41 +3,53 @@ import { join } from 'node:path';
 import {
   type DiskTarget,
   diskTarget,
-  entriesMap,
-  groupDocName,
   indexDocName,
   PathAllocator,
   PORTABLE_TARGET,
-  readGroupSummaries,
+  readTwins,
+  safeRelativePath,
+  touchesTwin,
+  twinsMap,
 } from '@ferry/core';
 import type { PathMapper, Replica } from './worker.js';
 
 /**
- * One allocator per container: core's path safety maps every cloud name to one that stays under
- * the container's folder and that the disk can hold, twins (NFC/NFD, case) kept apart.
+ * Safe disk paths for one container. Every cloud path maps on its own (core's safeRelativePath:
+ * stays under the container's folder, fits the disk), except the few the crawler lists as twins in
+ * the index doc (NFC/NFD spellings, case twins, names that escape alike) and the paths under a twin
+ * folder: those go through one PathAllocator, which reserves all of them before mapping any, so
+ * which twin keeps the plain name does not depend on the order files are fetched in. Memory stays
+ * flat whatever the catalog's size (no table of a million paths).
  *
- * Which twin keeps the plain name must not depend on the order files happen to be fetched in (a
- * restart resumes mid-catalog), so every path of the catalog is reserved before the first is
- * mapped. A twin that appears in a later crawl gets the suffixed name; if a restart then hands the
- * plain name to the other twin, the worker keeps the file it replaces under `.ferry/versions`.
+ * The twin list follows the index doc live; when it changes the allocator starts over with the new
+ * list. A twin that appears in a later crawl may then take the plain name from the one already on
+ * the disk: the worker keeps the file it replaces under `.ferry/versions`.
  */
 export async function containerPaths(
   replica: Replica,
   container: string,
   target: DiskTarget,
 ): Promise<PathMapper> {
-  const allocator = new PathAllocator(target);
+  // Kept open for the worker's life, so the twin list stays current (the worker holds it open too).
   const index = await replica.open(indexDocName(container));
-  const groups = readGroupSummaries(index).length;
-  await replica.close(indexDocName(container));
-  for (let group = 0; group < groups; group++) {
-    const name = groupDocName(container, group);
-    const doc = await replica.open(name);
-    for (const path of entriesMap(doc).keys()) allocator.reserve(path);
-    await replica.close(name);
-  }
+  let allocator: PathAllocator | undefined;
+  let twins = new Set<string>();
+  const load = () => {
+    twins = readTwins(index);
+    allocator = undefined;
+  };
+  load();
+  twinsMap(index).observe(load);
   return {
     map(cloudPath) {
+      if (!touchesTwin(cloudPath, twins)) {
+        const mapped = safeRelativePath(cloudPath, target);
+        return { path: mapped.path, renamed: mapped.renamed };
+      }
+      if (!allocator) {
+        allocator = new PathAllocator(target);
+        for (const twin of [...twins].sort()) allocator.reserve(twin);
+      }
       const mapped = allocator.map(cloudPath);
       return { path: mapped.path, renamed: mapped.renamed };
     },

@@ -87,3 +87,24 @@ export function readGroupSummaries(doc: Y.Doc): GroupSummary[] {
   for (let g = 0; g < out.length; g++) out[g] ??= { files: 0, bytes: 0, generation: 0 };
   return out;
 }
+
+/**
+ * `twins`: cloud paths that share a disk path with another one on the strictest disk (see
+ * core/src/twins.ts). Written by the crawler after each complete listing; usually empty.
+ */
+export const twinsMap = (doc: Y.Doc): Y.Map<true> => doc.getMap<true>('twins');
+
+export function writeTwins(doc: Y.Doc, twins: ReadonlySet<string>, origin: unknown = 'crawler'): void {
+  const map = twinsMap(doc);
+  const gone = [...map.keys()].filter((path) => !twins.has(path));
+  const added = [...twins].filter((path) => !map.has(path));
+  if (gone.length === 0 && added.length === 0) return;
+  doc.transact(() => {
+    for (const path of gone) map.delete(path);
+    for (const path of added) map.set(path, true);
+  }, origin);
+}
+
+export function readTwins(doc: Y.Doc): Set<string> {
+  return new Set(twinsMap(doc).keys());
+}

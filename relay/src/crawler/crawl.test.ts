@@ -12,6 +12,7 @@ import {
   readGroupSummaries,
   readMeta,
   readReceipt,
+  readTwins,
   version,
   writeEntries,
   writeReceipt,
@@ -350,5 +351,20 @@ describe('crawlContainer', () => {
     const summaries = readGroupSummaries(await docs.get(indexDocName('photos')));
     expect(summaries.map((summary) => summary.files)).toEqual([10, 2, 1]);
     expect((await catalog(docs)).get('stray.txt')?.group).toBe(2);
+  });
+});
+
+describe('twins', () => {
+  it('records the paths that share a disk name with another, and forgets them when one goes', async () => {
+    const provider = account(2);
+    provider.put('docs/A.txt', encoder.encode('upper'), { mtime: 1_600_000_000_000 });
+    provider.put('docs/a.txt', encoder.encode('lower'), { mtime: 1_600_000_000_000 });
+    const docs = new MapDocs();
+    await crawlContainer(options(provider, docs));
+    const index = await docs.get(indexDocName('photos'));
+    expect(readTwins(index)).toEqual(new Set(['A.txt', 'a.txt']));
+    provider.remove('docs/a.txt');
+    await crawlContainer(options(provider, docs));
+    expect(readTwins(index).size).toBe(0);
   });
 });

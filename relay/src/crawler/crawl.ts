@@ -7,6 +7,7 @@ import {
   type Entry,
   entriesMap,
   FerryError,
+  findTwins,
   fromStored,
   type GroupSummary,
   groupDocName,
@@ -23,6 +24,7 @@ import {
   writeCrawlState,
   writeEntries,
   writeGroupSummaries,
+  writeTwins,
 } from '@ferry/core';
 import type * as Y from 'yjs';
 
@@ -102,7 +104,10 @@ export async function crawlContainer(options: CrawlOptions): Promise<CrawlResult
     const edits = mergeCrawl(old.placed, fresh, { groupSize, groupCount: old.groupCount });
     // From here on the edits are written; an abort no longer stops them half-way.
     applying = true;
-    return await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
+    const result = await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
+    // Devices map every other path on their own; these few need their allocator (core/src/twins.ts).
+    writeTwins(index, findTwins(fresh.map((entry) => entry.path)), CRAWLER_ORIGIN);
+    return result;
   } catch (error) {
     const failure = asFerryError(error, applying);
     try {
