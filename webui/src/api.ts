@@ -40,6 +40,14 @@ export interface Account {
   needsAttention?: string;
 }
 
+/** The direct subfolders of a folder of an account (`GET /api/accounts/:name/folders`). */
+export interface FolderListing {
+  path: string;
+  folders: string[];
+  /** The relay stopped reading the account's listing early: more folders may exist. */
+  truncated: boolean;
+}
+
 export interface Device {
   name: string;
   createdAt: number;
@@ -176,6 +184,11 @@ export class Api {
   accounts = async () => (await this.call<{ accounts: Account[] }>('GET', '/api/accounts')).accounts;
   addAccount = (name: string, provider: string, options: Record<string, string | number | boolean>) =>
     this.call<Account>('POST', '/api/accounts', { name, provider, options });
+  folders = (account: string, path: string) =>
+    this.call<FolderListing>(
+      'GET',
+      `/api/accounts/${encodeURIComponent(account)}/folders?path=${encodeURIComponent(path)}`,
+    );
   removeAccount = (name: string) => this.call<void>('DELETE', `/api/accounts/${encodeURIComponent(name)}`);
   containers = async () =>
     (await this.call<{ containers: Container[] }>('GET', '/api/containers')).containers;

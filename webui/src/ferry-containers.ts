@@ -10,6 +10,7 @@ import {
 } from './api.js';
 import { shared } from './styles.js';
 import './ferry-container-card.js';
+import './ferry-folder-picker.js';
 
 const HOUR = 3_600_000;
 
@@ -40,6 +41,8 @@ export class FerryContainers extends LitElement {
     formError: { state: true },
     messages: { state: true },
     busy: { state: true },
+    folder: { state: true },
+    browsing: { state: true },
   };
   declare api: Api;
   declare containers: ContainerStatusView[];
@@ -50,6 +53,10 @@ export class FerryContainers extends LitElement {
   declare formError: ApiError | undefined;
   declare messages: Record<string, string>;
   declare busy: boolean;
+  /** The folder field's value (typed, or picked by browsing the account). */
+  declare folder: string;
+  /** The account whose folders the picker walks, while it is open. */
+  declare browsing: string | undefined;
   static override styles = shared;
 
   constructor() {
@@ -62,6 +69,20 @@ export class FerryContainers extends LitElement {
     this.formError = undefined;
     this.messages = {};
     this.busy = false;
+    this.folder = '';
+    this.browsing = undefined;
+  }
+
+  private toggleBrowse() {
+    const account = this.renderRoot.querySelector<HTMLSelectElement>('#c-account')?.value ?? '';
+    this.browsing = this.browsing === undefined && account !== '' ? account : undefined;
+  }
+
+  private async closeBrowse(picked?: string) {
+    if (picked !== undefined) this.folder = picked;
+    this.browsing = undefined;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(picked === undefined ? '#c-browse' : '#c-folder')?.focus();
   }
 
   private async submit(event: SubmitEvent) {
@@ -83,6 +104,8 @@ export class FerryContainers extends LitElement {
     try {
       await this.api.addContainer(input);
       form.reset();
+      this.folder = '';
+      this.browsing = undefined;
       this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
     } catch (error) {
       const refusal =
@@ -174,6 +197,7 @@ export class FerryContainers extends LitElement {
             'Account',
             '',
             html`<select id="c-account" name="c-account" required aria-invalid=${this.invalid('c-account')}
+              @change=${() => (this.browsing = undefined)}
               aria-describedby=${described('c-account')}>
               ${this.accounts.map((a) => html`<option value=${a.name}>${a.name} (${a.provider})</option>`)}
             </select>`,
@@ -182,8 +206,21 @@ export class FerryContainers extends LitElement {
             'c-folder',
             'Folder (optional)',
             'a folder of the account; empty backs up the whole account',
-            html`<input id="c-folder" name="c-folder" aria-invalid=${this.invalid('c-folder')}
-              aria-describedby=${described('c-folder')} />`,
+            html`<div class="row field-row">
+                <input id="c-folder" name="c-folder" aria-invalid=${this.invalid('c-folder')}
+                  aria-describedby=${described('c-folder')} .value=${this.folder}
+                  @input=${(e: InputEvent) => (this.folder = (e.target as HTMLInputElement).value)} />
+                <button type="button" id="c-browse" class="secondary" ?disabled=${this.accounts.length === 0}
+                  aria-expanded=${this.browsing === undefined ? 'false' : 'true'} aria-controls="c-folder-picker"
+                  @click=${this.toggleBrowse}>Browse…</button>
+              </div>
+              ${
+                this.browsing === undefined
+                  ? ''
+                  : html`<ferry-folder-picker id="c-folder-picker" .api=${this.api} .account=${this.browsing}
+                    @ferry-folder-picked=${(e: CustomEvent<{ path: string }>) => this.closeBrowse(e.detail.path)}
+                    @ferry-folder-cancel=${() => this.closeBrowse()}></ferry-folder-picker>`
+              }`,
           )}
           ${this.field(
             'c-device',

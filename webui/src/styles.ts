@@ -151,6 +151,24 @@ export const shared = css`
     padding: 0;
     margin: 0;
   }
+  .field-row input {
+    flex: 1 1 14rem;
+  }
+  .picker {
+    margin: 0.6rem 0;
+    max-width: 40rem;
+  }
+  .picker h4 {
+    margin: 0 0 0.4rem;
+    font-size: 1rem;
+    overflow-wrap: anywhere;
+  }
+  ul.folders {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+    margin: 0.4rem 0;
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;

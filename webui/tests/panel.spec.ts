@@ -160,20 +160,45 @@ test('first run → login → account → pairing → container → live progres
     await page.getByRole('link', { name: 'Containers' }).click();
     await page.getByLabel('Container name').fill('photos-backup');
     await page.getByLabel('Account', { exact: true }).selectOption('photos');
+    // The folder, picked by browsing the account with the keyboard: into 2024, use it.
+    const browse = page.getByRole('button', { name: 'Browse…' });
+    await browse.focus();
+    await page.keyboard.press('Enter');
+    await expect(browse).toHaveAttribute('aria-expanded', 'true');
+    const picker = page.getByRole('group', { name: /Folders of photos/ });
+    await expect(picker.getByRole('heading')).toHaveText('Folders of photos: /');
+    await expect(picker.getByRole('heading')).toBeFocused();
+    await expect(picker.getByRole('list', { name: 'Subfolders of /' }).getByRole('button')).toHaveText([
+      '2024/',
+    ]);
+    await shot(page, 'containers-browse');
+    await page.keyboard.press('Tab');
+    await expect(picker.getByRole('button', { name: 'Open folder 2024' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(picker.getByRole('heading')).toHaveText('Folders of photos: /2024');
+    await expect(picker).toContainText('No subfolder in /2024.');
+    await page.keyboard.press('Tab');
+    await expect(picker.getByRole('button', { name: 'Up one folder' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(picker.getByRole('button', { name: 'Use folder /2024' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(picker).toHaveCount(0);
+    await expect(page.getByLabel(/^Folder/)).toHaveValue('2024');
+    await expect(page.getByLabel(/^Folder/)).toBeFocused();
     await page.getByLabel('Device', { exact: true }).selectOption('nas');
-    await page.getByLabel(/Group size/).fill('2');
+    await page.getByLabel(/Group size/).fill('1');
     await page.getByLabel(/Crawl interval/).fill('12');
     await page.getByRole('button', { name: 'Add container' }).click();
     const card = page.getByRole('article', { name: 'photos-backup' });
     await expect(card).toBeVisible();
-    await expect(card).toContainText('crawled every 12 h');
-    // 4 files and the folder `2024` in groups of 2 (3 groups), live from the index doc; the
-    // device learns of the container on its next refresh (every 15 s), then fetches everything.
+    await expect(card).toContainText('photos:/2024 → nas, crawled every 12 h');
+    // The 2 files of `2024` in groups of 1, live from the index doc; the device learns of the
+    // container on its next refresh (every 15 s), then fetches everything.
     const files = card.getByRole('progressbar', { name: 'Files' });
     const bytes = card.getByRole('progressbar', { name: 'Bytes' });
-    await expect(files).toHaveAttribute('aria-valuetext', '5 of 5 fetched', { timeout: 45_000 });
+    await expect(files).toHaveAttribute('aria-valuetext', '2 of 2 fetched', { timeout: 45_000 });
     await expect(bytes).toHaveAttribute('aria-valuenow', '100');
-    await expect(card).toContainText(/Groups complete\s*3 of 3/);
+    await expect(card).toContainText(/Groups complete\s*2 of 2/);
     await expect(card).toContainText('Complete');
     await expect(card).toContainText(/Live updates\s*on/);
     await shot(page, 'containers');
@@ -182,8 +207,8 @@ test('first run → login → account → pairing → container → live progres
   await test.step('a file edited upstream + crawl now: progress dips and returns, no reload', async () => {
     const card = page.getByRole('article', { name: 'photos-backup' });
     const files = card.getByRole('progressbar', { name: 'Files' });
-    const edited = join(relay.folder, 'readme.txt');
-    await writeFile(edited, 'hello ferry, edited upstream with more words\n');
+    const edited = join(relay.folder, '2024', 'hills.jpg');
+    await writeFile(edited, 'hills, edited upstream\n');
     const later = new Date(Date.now() + 60_000);
     await utimes(edited, later, later);
     await recordBars(page, 'photos-backup');
@@ -191,18 +216,20 @@ test('first run → login → account → pairing → container → live progres
     await expect(card.getByRole('status')).toHaveText('Crawl started.');
     // Left 100% (the edited file's group is stale until the device fetched it again) ...
     await expect
-      .poll(async () => (await barLog(page)).some((line) => /^Files: (?!5 of 5)/.test(line)), {
+      .poll(async () => (await barLog(page)).some((line) => /^Files: (?!2 of 2)/.test(line)), {
         timeout: 30_000,
       })
       .toBe(true);
     // ... and came back, with the new size in the total.
-    await expect(files).toHaveAttribute('aria-valuetext', '5 of 5 fetched', { timeout: 30_000 });
-    await expect(card.getByRole('progressbar', { name: 'Bytes' })).toHaveAttribute('aria-valuenow', '100');
+    await expect(files).toHaveAttribute('aria-valuetext', '2 of 2 fetched', { timeout: 30_000 });
+    // 3000 + 23 bytes now, 8000 before the edit.
+    await expect(card.getByRole('progressbar', { name: 'Bytes' })).toHaveAttribute(
+      'aria-valuetext',
+      '3.0 KiB of 3.0 KiB',
+    );
     const log = await barLog(page);
     expect(log.at(-1)).toMatch(/100%/);
-    expect(await device?.fileText('photos-backup/readme.txt')).toBe(
-      'hello ferry, edited upstream with more words\n',
-    );
+    expect(await device?.fileText('photos-backup/hills.jpg')).toBe('hills, edited upstream\n');
   });
 
   await test.step('devices: the real device reports itself, live', async () => {
