@@ -4,6 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '@ferry/core';
+import { DEVICE_NODE_FLAGS } from '../../bin/node-flags.mjs';
 import type { CrawlReport, DeviceReport, MemoryFigures, PhaseReport } from './device-memory-child.js';
 import {
   type BenchModule,
@@ -36,20 +37,15 @@ interface Settings {
 }
 
 /**
- * The same device run with one thing changed that lies outside the device code, to show where the
- * memory goes: the cloud SDKs every provider module loads, and V8's default heap sizing (a 16 MiB
- * semi-space pair and an old space allowed to grow far past the live data).
+ * The same device run with one thing changed, to show where the memory goes: V8's default heap
+ * sizing (a 16 MiB semi-space pair, an old space allowed to grow far past the live data), and the
+ * provider code loaded.
  */
 const VARIANTS: { label: string; nodeFlags: string[]; childFlags: string[] }[] = [
-  { label: 'only the memory provider loaded', nodeFlags: [], childFlags: ['--memory-provider-only'] },
+  { label: "Node's default heap sizing (no DEVICE_NODE_FLAGS)", nodeFlags: [], childFlags: [] },
   {
-    label: 'V8 `--max-semi-space-size=1 --max-old-space-size=128`',
-    nodeFlags: ['--max-semi-space-size=1', '--max-old-space-size=128'],
-    childFlags: [],
-  },
-  {
-    label: 'both',
-    nodeFlags: ['--max-semi-space-size=1', '--max-old-space-size=128'],
+    label: 'DEVICE_NODE_FLAGS, only the memory provider loaded',
+    nodeFlags: DEVICE_NODE_FLAGS,
     childFlags: ['--memory-provider-only'],
   },
 ];
@@ -179,6 +175,8 @@ async function run(log: (line: string) => void): Promise<string> {
         String(budgetS),
       ],
       log,
+      // As `ferry device` runs: bin/ferry.mjs starts the device process with these flags.
+      DEVICE_NODE_FLAGS,
     );
     const variantRows: string[][] = [];
     const variantRow = (label: string, report: DeviceReport): string[] => [
