@@ -1,5 +1,6 @@
 import { css, html, LitElement } from 'lit';
 import { type Account, Api, ApiError, type Container, type ProviderInfo, type Status } from './api.js';
+import { speedSampler } from './live/speed-history.js';
 import { shared } from './styles.js';
 import './ferry-login.js';
 import './ferry-devices.js';
@@ -173,6 +174,8 @@ export class FerryApp extends LitElement {
         this.api.providers(),
       ]);
       Object.assign(this, { status, accounts, containers, providers, loadedAt: Date.now(), error: '' });
+      // The speed chart's history: from now on, for every bound device, while the panel is open.
+      speedSampler.follow(status.devices.filter((d) => d.bound).map((d) => d.name));
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         this.phase = 'login';
@@ -190,6 +193,7 @@ export class FerryApp extends LitElement {
     }
     this.user = '';
     this.phase = 'login';
+    speedSampler.follow([]);
   }
 
   override render() {

@@ -3,9 +3,11 @@ import { deviceDocName } from '../../core/src/docs/names.js';
 import type { DeviceStatusView } from './api.js';
 import { formatBytes, formatExact, formatSpeed, formatWhen } from './format.js';
 import { DocController } from './live/doc-controller.js';
+import { speedSampler } from './live/speed-history.js';
 import { linkText, liveDevice, readDevice } from './live/views.js';
 import { shared } from './styles.js';
 import './ferry-progress-bar.js';
+import './ferry-speed-chart.js';
 
 const STATE_TEXT: Record<string, [string, string]> = {
   active: ['Active', 'ok'],
@@ -28,6 +30,7 @@ export class FerryDeviceCard extends LitElement {
   static override styles = shared;
   private readonly live = new DocController(this, undefined, readDevice);
   private tick: ReturnType<typeof setInterval> | undefined;
+  private stopSamples: (() => void) | undefined;
 
   constructor() {
     super();
@@ -39,11 +42,13 @@ export class FerryDeviceCard extends LitElement {
     super.connectedCallback();
     // Re-render now and then so "2 min ago" and online/offline age without asking the relay.
     this.tick = setInterval(() => this.requestUpdate(), 15_000);
+    this.stopSamples = speedSampler.onSample(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.tick);
+    this.stopSamples?.();
   }
 
   override willUpdate(): void {
@@ -88,6 +93,15 @@ export class FerryDeviceCard extends LitElement {
               .mark=${view.minFreeBytes ?? undefined}
               ?low=${low}
             ></ferry-progress-bar>`
+            : ''
+        }
+        ${
+          view.bound
+            ? html`<ferry-speed-chart
+              label="Fetched, bytes per second"
+              .samples=${speedSampler.history.samples(view.name, now)}
+              .now=${now}
+            ></ferry-speed-chart>`
             : ''
         }
         ${

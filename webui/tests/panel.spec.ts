@@ -241,6 +241,13 @@ test('first run → login → account → pairing → container → live progres
       'aria-valuetext',
       /free, keeps [^:]+$/,
     );
+    // The speed chart, sampled from the status doc since the panel opened: the fetches above
+    // (the device writes its status at most once a second, the story can be faster than that).
+    const chart = card.getByRole('img', { name: /^Fetched, bytes per second: Now / });
+    await expect(chart).toHaveAttribute('aria-label', /peak [1-9][\d.]* (B|KiB|MiB)\/s in the last /);
+    const words = (await chart.getAttribute('aria-label')) ?? '';
+    await expect(card).toContainText(words.replace(/^Fetched, bytes per second: /, ''));
+    expect(await chart.locator('path').getAttribute('d')).toMatch(/^M[\d.]+,60 L/);
     await shot(page, 'devices');
     expect(docsOpened.length).toBeGreaterThan(0);
     expect(docsOpened.filter((path) => /\/g\/\d+$/.test(path))).toEqual([]);
