@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { FerryError } from '../errors.js';
 import {
   FolderDeriver,
   type ListedObject,
+  listObjectFolder,
+  type ObjectListing,
   parseRetryAfter,
   rootKeyPrefix,
   wholeSeconds,
@@ -114,5 +117,82 @@ describe('FolderDeriver: a file and a folder of the same name', () => {
     deriver.entriesFor(object('q/r'));
     // 'p' is no longer a prefix of the latest key, so it left the stack.
     expect((deriver as unknown as { openFiles: string[] }).openFiles).toEqual(['q/r']);
+  });
+});
+
+describe('listObjectFolder', () => {
+  interface Key {
+    key?: string;
+    mtime: number;
+  }
+  /** A fake store: pages of keys, the continuation is the next page's index. */
+  const listing = (pages: Key[][], more: Partial<ObjectListing<Key>> = {}) => {
+    const fetched: { prefix: string; continuation: string | undefined; signal: AbortSignal }[] = [];
+    const store: ObjectListing<Key> = {
+      prefix: 'root/',
+      fetchPage: async (prefix, continuation, signal) => {
+        fetched.push({ prefix, continuation, signal });
+        const index = continuation === undefined ? 0 : Number(continuation);
+        return { items: pages[index] ?? [], next: index + 1 < pages.length ? String(index + 1) : undefined };
+      },
+      keyOf: (item) => item.key,
+      listed: (item, name) => object(name, item.mtime),
+      ...more,
+    };
+    return { store, fetched };
+  };
+  const paths = async (entries: AsyncIterable<{ path: string; isDir: boolean }>) => {
+    const out: string[] = [];
+    for await (const entry of entries) out.push(`${entry.isDir ? 'D' : 'F'} ${entry.path}`);
+    return out;
+  };
+
+  it('walks every page in order, cuts the prefix, derives folders, skips keys outside the prefix', async () => {
+    const { store, fetched } = listing([
+      [{ key: 'root/a/b.txt', mtime: 1 }, { key: 'other/x', mtime: 1 }, { mtime: 1 }],
+      [{ key: 'root/a/c.txt', mtime: 2 }],
+      [{ key: 'root/d.txt', mtime: 3 }],
+    ]);
+    expect(await paths(listObjectFolder(store))).toEqual(['D a', 'F a/b.txt', 'F a/c.txt', 'F d.txt']);
+    expect(fetched.map((call) => `${call.prefix} ${call.continuation}`)).toEqual([
+      'root/ undefined',
+      'root/ 1',
+      'root/ 2',
+    ]);
+  });
+
+  it('fetches one page ahead, and aborts it when the consumer stops early', async () => {
+    const { store, fetched } = listing([[{ key: 'root/a', mtime: 1 }], [{ key: 'root/b', mtime: 1 }], []]);
+    const entries = listObjectFolder(store);
+    expect((await entries.next()).value).toMatchObject({ path: 'a' });
+    expect(fetched.map((call) => call.continuation)).toEqual([undefined, '1']);
+    await entries.return(undefined);
+    expect(fetched[1]?.signal.aborted).toBe(true);
+  });
+
+  it("passes the caller's abort on to the page fetched ahead, with its reason", async () => {
+    const caller = new AbortController();
+    const page = [
+      { key: 'root/a', mtime: 1 },
+      { key: 'root/b', mtime: 1 },
+    ];
+    const { store, fetched } = listing([page, []], { signal: caller.signal });
+    const entries = listObjectFolder(store);
+    await entries.next();
+    caller.abort(new Error('stop'));
+    expect(fetched[1]?.signal.reason).toEqual(new Error('stop'));
+    await expect(entries.next()).rejects.toThrow('stop');
+  });
+
+  it('throws notFound when no key starts with the prefix, and is empty without it', async () => {
+    const empty = [[{ key: 'rootless', mtime: 1 }]];
+    const notFound = () => new FerryError('NOT_FOUND', 'no such folder');
+    await expect(paths(listObjectFolder(listing(empty, { notFound }).store))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await paths(listObjectFolder(listing(empty).store))).toEqual([]);
+    // A folder with only its own marker exists.
+    const marker = listing([[{ key: 'root/', mtime: 1 }]], { notFound }).store;
+    expect(await paths(listObjectFolder(marker))).toEqual([]);
   });
 });

@@ -76,6 +76,66 @@ export class FolderDeriver {
   }
 }
 
+/** One page of a flat listing: its items, and the continuation for the next (undefined: the last). */
+export interface ObjectPage<T> {
+  items: readonly T[];
+  next: string | undefined;
+}
+
+export interface ObjectListing<T> {
+  /** The listed folder as a key prefix: '' (the whole bucket/container) or ending in '/'. */
+  prefix: string;
+  /** One page of the keys that start with `prefix` (continuation undefined: the first page). */
+  fetchPage(prefix: string, continuation: string | undefined, signal: AbortSignal): Promise<ObjectPage<T>>;
+  /** The item's full key (undefined: an item without one, skipped). */
+  keyOf(item: T): string | undefined;
+  /** The item as a listed object; `name` is its key with `prefix` cut off. */
+  listed(item: T, name: string): ListedObject;
+  /** Thrown when no key starts with the prefix; absent: an empty listing is fine (the root). */
+  notFound?: () => FerryError;
+  signal?: AbortSignal;
+}
+
+/**
+ * The entries of one folder of an object store, from its paged flat listing: folders derived by a
+ * FolderDeriver, keys outside the prefix skipped. One page is fetched ahead while the consumer
+ * works through the current one; an abort of the caller's signal, or stopping early, aborts it.
+ */
+export async function* listObjectFolder<T>(listing: ObjectListing<T>): AsyncGenerator<Entry> {
+  const { prefix, signal } = listing;
+  signal?.throwIfAborted();
+  const deriver = new FolderDeriver();
+  const ahead = new AbortController();
+  const onAbort = () => ahead.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort);
+  try {
+    let sawKey = false;
+    let pending = listing.fetchPage(prefix, undefined, ahead.signal);
+    for (;;) {
+      const page = await pending;
+      const { next } = page;
+      if (next !== undefined) {
+        pending = listing.fetchPage(prefix, next, ahead.signal);
+        pending.catch(() => {}); // awaited below; this only keeps an early stop from an unhandled rejection
+      }
+      for (const item of page.items) {
+        const key = listing.keyOf(item);
+        if (key === undefined || !key.startsWith(prefix)) continue;
+        sawKey = true;
+        for (const entry of deriver.entriesFor(listing.listed(item, key.slice(prefix.length)))) {
+          signal?.throwIfAborted();
+          yield entry;
+        }
+      }
+      if (next === undefined) break;
+    }
+    if (!sawKey && listing.notFound !== undefined) throw listing.notFound();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    ahead.abort();
+  }
+}
+
 /**
  * The key prefix of an account root: '' for the whole bucket/container, else the prefix with
  * one trailing '/'. Leading and trailing slashes in the option are forgiven ('/photos/' = 'photos').

@@ -10,7 +10,7 @@ import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
 import { systemClock } from '../clock/index.js';
-import { FolderDeriver, type ListedObject, rootKeyPrefix, wholeSeconds } from '../object-store.js';
+import { type ListedObject, listObjectFolder, rootKeyPrefix, wholeSeconds } from '../object-store.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, providerPathSegments } from '../provider-path.js';
 import { azureErrorCode, azureHttpStatus, mapAzureError } from './azure-errors.js';
@@ -115,41 +115,25 @@ export class AzureBlobProvider implements Provider {
 
   async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
     const segments = providerPathSegments(folder);
-    const prefix = this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`);
     const what = `list '${folder}'`;
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const deriver = new FolderDeriver();
-    // One page is fetched ahead while the consumer works through the current one.
-    const ahead = new AbortController();
-    const onAbort = () => ahead.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort);
     this.running++;
     try {
-      let sawBlob = false;
-      let pending = this.page(prefix, undefined, ahead.signal, what);
-      for (;;) {
-        const page = await pending;
-        const token = page.continuationToken === '' ? undefined : page.continuationToken;
-        if (token !== undefined) {
-          pending = this.page(prefix, token, ahead.signal, what);
-          pending.catch(() => {}); // awaited below; this only keeps an early stop from an unhandled rejection
-        }
-        for (const blob of page.segment.blobItems) {
-          if (!blob.name.startsWith(prefix)) continue;
-          sawBlob = true;
-          for (const entry of deriver.entriesFor(listedBlob(blob, prefix))) {
-            signal?.throwIfAborted();
-            yield entry;
-          }
-        }
-        if (token === undefined) break;
-      }
-      if (!sawBlob && segments.length > 0)
-        throw new FerryError('NOT_FOUND', `azureblob: ${what}: no such folder (no blob name starts with it)`);
+      yield* listObjectFolder({
+        prefix: this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`),
+        fetchPage: async (prefix, token, signal) => {
+          const page = await this.page(prefix, token, signal, what);
+          const next = page.continuationToken === '' ? undefined : page.continuationToken;
+          return { items: page.segment.blobItems, next };
+        },
+        keyOf: (blob) => blob.name,
+        listed: listedBlob,
+        ...(segments.length > 0 && {
+          notFound: () =>
+            new FerryError('NOT_FOUND', `azureblob: ${what}: no such folder (no blob name starts with it)`),
+        }),
+        ...(options.signal && { signal: options.signal }),
+      });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      ahead.abort();
       this.running--;
     }
   }
@@ -349,10 +333,11 @@ function connect(init: AzureBlobProviderInit, maxTries: number): BlobServiceClie
   return new BlobServiceClient(endpoint, new AnonymousCredential(), pipeline);
 }
 
-function listedBlob(blob: BlobItem, prefix: string): ListedObject {
+/** `name`: the blob name with the listed prefix cut off. */
+function listedBlob(blob: BlobItem, name: string): ListedObject {
   const size = blob.properties.contentLength ?? 0;
   const listed: ListedObject = {
-    name: blob.name.slice(prefix.length),
+    name,
     size,
     mtime: blobMtime(blob.metadata, blob.properties.lastModified),
     marker: isFolderFlag(blob.metadata) || (blob.name.endsWith('/') && size === 0),

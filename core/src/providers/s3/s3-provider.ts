@@ -9,7 +9,7 @@ import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
 import { systemClock } from '../clock/index.js';
-import { FolderDeriver, type ListedObject, rootKeyPrefix, wholeSeconds } from '../object-store.js';
+import { type ListedObject, listObjectFolder, rootKeyPrefix, wholeSeconds } from '../object-store.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, providerPathSegments } from '../provider-path.js';
 import { md5FromEtag } from './etag.js';
@@ -127,42 +127,26 @@ export class S3Provider implements Provider {
 
   async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
     const segments = providerPathSegments(folder);
-    const prefix = this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`);
     const what = `list '${folder}'`;
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const deriver = new FolderDeriver();
-    // One page is fetched ahead while the consumer works through the current one; stopping
-    // early aborts it.
-    const ahead = new AbortController();
-    const onAbort = () => ahead.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort);
     this.running++;
     try {
-      let sawKey = false;
-      let pending = this.page(prefix, undefined, ahead.signal, what);
-      for (;;) {
-        const page = await pending;
-        const token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        if (token !== undefined) {
-          pending = this.page(prefix, token, ahead.signal, what);
-          pending.catch(() => {}); // awaited below; this only keeps an early stop from an unhandled rejection
-        }
-        for (const object of page.Contents ?? []) {
-          if (object.Key === undefined || !object.Key.startsWith(prefix)) continue;
-          sawKey = true;
-          for (const entry of deriver.entriesFor(this.listedObject(object, prefix))) {
-            signal?.throwIfAborted();
-            yield entry;
-          }
-        }
-        if (token === undefined) break;
-      }
-      if (!sawKey && segments.length > 0)
-        throw new FerryError('NOT_FOUND', `s3: ${what}: no such folder (no key starts with it)`);
+      yield* listObjectFolder({
+        prefix: this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`),
+        fetchPage: async (prefix, token, signal) => {
+          const page = await this.page(prefix, token, signal, what);
+          return {
+            items: page.Contents ?? [],
+            next: page.IsTruncated ? page.NextContinuationToken : undefined,
+          };
+        },
+        keyOf: (object) => object.Key,
+        listed: (object, name) => this.listedObject(object, name),
+        ...(segments.length > 0 && {
+          notFound: () => new FerryError('NOT_FOUND', `s3: ${what}: no such folder (no key starts with it)`),
+        }),
+        ...(options.signal && { signal: options.signal }),
+      });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      ahead.abort();
       this.running--;
     }
   }
@@ -267,14 +251,15 @@ export class S3Provider implements Provider {
     this.client.destroy();
   }
 
+  /** `name`: the key with the listed prefix cut off. */
   private listedObject(
     object: NonNullable<ListObjectsV2CommandOutput['Contents']>[number],
-    prefix: string,
+    name: string,
   ): ListedObject {
     const key = object.Key as string;
     const size = object.Size ?? 0;
     const listed: ListedObject = {
-      name: key.slice(prefix.length),
+      name,
       size,
       mtime: wholeSeconds(object.LastModified?.getTime() ?? 0),
       marker: isMarkerKey(key, size),
