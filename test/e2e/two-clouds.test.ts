@@ -74,7 +74,17 @@ describe('relay + device: a WebDAV server and an S3 bucket into one disk', () =>
     dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-clouds-'));
     disk = join(dir, 'disk');
     env = { FERRY_CONFIG: join(dir, 'config'), FERRY_PASSWORD: PASSWORD };
-    [dav, s3] = await Promise.all([startRcloneWebdav(), startS3rver(BUCKET)]);
+    // Both started at once, each kept as soon as it is up, so afterAll stops it even if the other failed.
+    const started = await Promise.allSettled([
+      startRcloneWebdav().then((server) => {
+        dav = server;
+      }),
+      startS3rver(BUCKET).then((server) => {
+        s3 = server;
+      }),
+    ]);
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+    if (dav === undefined || s3 === undefined) throw new Error('a server did not start');
     // WebDAV: seeded through the served folder before anything lists it (rclone's cache is empty).
     const davRoot = dav.data;
     for (const file of davFiles) {
