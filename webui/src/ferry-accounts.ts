@@ -1,7 +1,16 @@
 import { html, LitElement } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
-import { type Account, type Api, ApiError, fieldOfError, type OptionSpec, type ProviderInfo } from './api.js';
+import {
+  type Account,
+  type Api,
+  ApiError,
+  type Container,
+  fieldOfError,
+  type OptionSpec,
+  type ProviderInfo,
+} from './api.js';
 import { formatExact } from './format.js';
+import { AUTH_FIX, accountProblems, deviceWatch } from './live/device-watch.js';
 import { shared } from './styles.js';
 
 type OptionValue = string | number | boolean;
@@ -25,6 +34,7 @@ export class FerryAccounts extends LitElement {
     api: { attribute: false },
     accounts: { attribute: false },
     providers: { attribute: false },
+    containers: { attribute: false },
     provider: { state: true },
     fieldErrors: { state: true },
     formError: { state: true },
@@ -34,6 +44,8 @@ export class FerryAccounts extends LitElement {
   declare api: Api;
   declare accounts: Account[];
   declare providers: ProviderInfo[];
+  /** The user's containers: an account needs attention when a device reports AUTH for one of them. */
+  declare containers: Container[];
   declare provider: string;
   declare fieldErrors: Record<string, string>;
   declare formError: ApiError | undefined;
@@ -50,6 +62,20 @@ export class FerryAccounts extends LitElement {
     this.formError = undefined;
     this.busy = false;
     this.listError = undefined;
+    this.containers = [];
+  }
+
+  private stopWatch: (() => void) | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The devices' status docs (followed by the app) say when a device cannot use an account.
+    this.stopWatch = deviceWatch.onChange(() => this.requestUpdate());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopWatch?.();
   }
 
   private get chosen(): ProviderInfo | undefined {
@@ -157,6 +183,18 @@ export class FerryAccounts extends LitElement {
     );
   }
 
+  private renderProblems(account: string) {
+    const problems = accountProblems(account, this.containers, (device) => deviceWatch.status(device));
+    if (problems.length === 0) return '';
+    return html`<div class="attention">
+      <p class="warn"><span class="badge warn">Needs attention</span> the provider refused the credentials:</p>
+      <ul>
+        ${problems.map((p) => html`<li>${p.device} (container ${p.container}): <code>${p.error}</code></li>`)}
+      </ul>
+      <p>${AUTH_FIX}</p>
+    </div>`;
+  }
+
   override render() {
     const provider = this.chosen;
     const nameInvalid = this.fieldErrors['account-name'] !== undefined;
@@ -178,6 +216,7 @@ export class FerryAccounts extends LitElement {
                         ? html`<p class="warn"><span class="badge warn">Needs attention</span> ${account.needsAttention}</p>`
                         : ''
                     }
+                    ${this.renderProblems(account.name)}
                   </div>
                   <button class="danger" aria-label=${`Remove account ${account.name}`} @click=${() => this.removeAccount(account.name)}>
                     Remove

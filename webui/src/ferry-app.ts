@@ -1,6 +1,6 @@
 import { css, html, LitElement } from 'lit';
 import { type Account, Api, ApiError, type Container, type ProviderInfo, type Status } from './api.js';
-import { speedSampler } from './live/speed-history.js';
+import { deviceWatch } from './live/device-watch.js';
 import { shared } from './styles.js';
 import './ferry-login.js';
 import './ferry-devices.js';
@@ -175,7 +175,7 @@ export class FerryApp extends LitElement {
       ]);
       Object.assign(this, { status, accounts, containers, providers, loadedAt: Date.now(), error: '' });
       // The speed chart's history: from now on, for every bound device, while the panel is open.
-      speedSampler.follow(status.devices.filter((d) => d.bound).map((d) => d.name));
+      deviceWatch.follow(status.devices.filter((d) => d.bound).map((d) => d.name));
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         this.phase = 'login';
@@ -193,7 +193,7 @@ export class FerryApp extends LitElement {
     }
     this.user = '';
     this.phase = 'login';
-    speedSampler.follow([]);
+    deviceWatch.follow([]);
   }
 
   override render() {
@@ -252,6 +252,7 @@ export class FerryApp extends LitElement {
           .api=${this.api}
           .accounts=${this.accounts}
           .providers=${this.providers}
+          .containers=${this.containers}
         ></ferry-accounts>`;
       case 'containers':
         return html`<ferry-containers

@@ -2,6 +2,7 @@ import { html, LitElement } from 'lit';
 import { deviceDocName, indexDocName, progressDocName } from '../../core/src/docs/names.js';
 import type { ContainerStatusView } from './api.js';
 import { formatBytes, formatDuration, formatExact, formatWhen } from './format.js';
+import { AUTH_FIX, authErrors } from './live/device-watch.js';
 import { DocController } from './live/doc-controller.js';
 import { linkText, liveContainer, readDevice, readIndex, readProgress } from './live/views.js';
 import { shared } from './styles.js';
@@ -45,6 +46,7 @@ export class FerryContainerCard extends LitElement {
     if (!this.container) return '';
     const view = liveContainer(this.container, this.index.value, this.progress.value);
     const renamed = this.device.value?.renamed ?? [];
+    const authError = authErrors(this.device.value?.errors ?? []).get(view.name);
     const now = Date.now();
     const titleId = `container-${view.name}`;
     const done = view.files > 0 && view.fetchedFiles === view.files;
@@ -56,6 +58,7 @@ export class FerryContainerCard extends LitElement {
             ${view.crawling ? html`<span class="badge warn">Crawling</span>` : ''}
             ${done ? html`<span class="badge ok">Complete</span>` : ''}
             ${view.lastError ? html`<span class="badge bad">Crawl failed</span>` : ''}
+            ${authError ? html`<span class="badge warn">Needs attention</span>` : ''}
           </div>
         </div>
         <p class="muted">
@@ -89,6 +92,16 @@ export class FerryContainerCard extends LitElement {
           <dd>${linkText(this.index.state)}</dd>
         </dl>
         ${view.lastError ? html`<p class="error">Last crawl error: <code>${view.lastError}</code></p>` : ''}
+        ${
+          authError
+            ? html`<div class="attention">
+              <p class="warn">
+                ${view.device} cannot read account ${view.account}: <code>${authError}</code>
+              </p>
+              <p>${AUTH_FIX}</p>
+            </div>`
+            : ''
+        }
         ${
           renamed.length > 0
             ? html`<details>

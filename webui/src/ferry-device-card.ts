@@ -2,8 +2,8 @@ import { html, LitElement } from 'lit';
 import { deviceDocName } from '../../core/src/docs/names.js';
 import type { DeviceStatusView } from './api.js';
 import { formatBytes, formatExact, formatSpeed, formatWhen } from './format.js';
+import { deviceWatch } from './live/device-watch.js';
 import { DocController } from './live/doc-controller.js';
-import { speedSampler } from './live/speed-history.js';
 import { linkText, liveDevice, readDevice } from './live/views.js';
 import { shared } from './styles.js';
 import './ferry-progress-bar.js';
@@ -42,7 +42,7 @@ export class FerryDeviceCard extends LitElement {
     super.connectedCallback();
     // Re-render now and then so "2 min ago" and online/offline age without asking the relay.
     this.tick = setInterval(() => this.requestUpdate(), 15_000);
-    this.stopSamples = speedSampler.onSample(() => this.requestUpdate());
+    this.stopSamples = deviceWatch.onChange(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {
@@ -99,7 +99,7 @@ export class FerryDeviceCard extends LitElement {
           view.bound
             ? html`<ferry-speed-chart
               label="Fetched, bytes per second"
-              .samples=${speedSampler.history.samples(view.name, now)}
+              .samples=${deviceWatch.history.samples(view.name, now)}
               .now=${now}
             ></ferry-speed-chart>`
             : ''

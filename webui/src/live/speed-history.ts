@@ -1,8 +1,6 @@
 import type { DeviceStatus } from '../../../core/src/docs/device-doc.js';
-import { deviceDocName } from '../../../core/src/docs/names.js';
 import { formatDuration, formatSpeed } from '../format.js';
-import { type DocLink, type DocLinks, sharedLinks } from './doc-link.js';
-import { ONLINE_WINDOW_MS, readDevice } from './views.js';
+import { ONLINE_WINDOW_MS } from './views.js';
 
 /**
  * Bytes per second a device fetched, as the panel saw it in the device's status doc
@@ -126,62 +124,3 @@ export function chartText(samples: readonly SpeedSample[], now: number): string 
   const span = formatDuration(Math.max(now - summary.since, 1000));
   return `Now ${formatSpeed(summary.now)}, peak ${formatSpeed(summary.peak)} in the last ${span} (since this page was opened, at most ${formatDuration(HISTORY_MS)}).`;
 }
-
-/**
- * Keeps the status docs of the user's bound devices open while the panel is (one shared link
- * per doc, the same the cards use) and records a sample on every change and every SAMPLE_MS.
- */
-export class SpeedSampler {
-  readonly history = new SpeedHistory();
-  private readonly followed = new Map<string, { link: DocLink; stop: () => void }>();
-  private readonly listeners = new Set<() => void>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-
-  constructor(
-    private readonly links: DocLinks = sharedLinks,
-    private readonly clock: () => number = () => Date.now(),
-  ) {}
-
-  /** Follows exactly these devices (names); the others' links are let go and their history dropped. */
-  follow(devices: readonly string[]): void {
-    for (const [name, held] of this.followed)
-      if (!devices.includes(name)) {
-        held.stop();
-        this.links.release(deviceDocName(name));
-        this.followed.delete(name);
-        this.history.forget(name);
-      }
-    for (const name of devices) {
-      if (this.followed.has(name)) continue;
-      const link = this.links.acquire(deviceDocName(name));
-      const stop = link.onChange(() => this.sample(name, link, true));
-      this.followed.set(name, { link, stop });
-    }
-    if (this.followed.size > 0 && this.timer === undefined)
-      this.timer = setInterval(() => {
-        for (const [name, held] of this.followed) this.sample(name, held.link, false);
-      }, SAMPLE_MS);
-    if (this.followed.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
-  }
-
-  /** Called after every new sample (the device cards re-render their chart). */
-  onSample(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private sample(device: string, link: DocLink, written: boolean): void {
-    // Nothing known while the link is down: a gap, not a made-up zero.
-    if (link.state !== 'live') return;
-    const now = this.clock();
-    const speed = currentSpeed(readDevice(link.doc), now, written);
-    if (speed === undefined) return;
-    this.history.add(device, { at: now, bytesPerSecond: speed });
-    for (const listener of this.listeners) listener();
-  }
-}
-
-export const speedSampler = new SpeedSampler();
