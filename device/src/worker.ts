@@ -88,15 +88,24 @@ export class ContainerWorker {
   /** Works the container until the device stops: a pass, then a wait for the crawler or a retry. */
   async run(signal: AbortSignal): Promise<void> {
     const index = await this.options.replica.open(indexDocName(this.source.name));
+    // Watched from before each pass: a crawl that lands while a pass is ending (its docs closing,
+    // which waits for the relay) must wake the next pass, not be missed until the idle recheck.
+    let changed = false;
+    const onChange = () => {
+      changed = true;
+    };
+    index.on('update', onChange);
     try {
       while (!signal.aborted) {
+        changed = false;
         const worked = await this.pass(signal);
-        if (!worked && !signal.aborted) {
+        if (!worked && !signal.aborted && !changed) {
           this.options.reporter.idle();
           await this.idle(index, this.waitBeforeNextPass(), signal);
         }
       }
     } finally {
+      index.off('update', onChange);
       await this.options.replica.close(indexDocName(this.source.name));
     }
   }
@@ -384,7 +393,9 @@ export class ContainerWorker {
       return false;
     await disk.mkdir(dirname(finalPath));
     await disk.copy(from, finalPath + PART_SUFFIX);
-    this.options.reporter.log(`copied ${entry.path} from ${holder.path} (same ${entry.hashType} hash)`);
+    this.options.reporter.log(
+      `copied ${this.source.name}/${entry.path} from ${holder.path} (same ${entry.hashType} hash)`,
+    );
     return true;
   }
 
