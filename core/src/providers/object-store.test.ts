@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { FerryError } from '../errors.js';
 import {
   FolderDeriver,
   type ListedObject,
@@ -129,7 +128,8 @@ describe('listObjectFolder', () => {
   const listing = (pages: Key[][], more: Partial<ObjectListing<Key>> = {}) => {
     const fetched: { prefix: string; continuation: string | undefined; signal: AbortSignal }[] = [];
     const store: ObjectListing<Key> = {
-      prefix: 'root/',
+      rootPrefix: '',
+      folder: 'root',
       fetchPage: async (prefix, continuation, signal) => {
         fetched.push({ prefix, continuation, signal });
         const index = continuation === undefined ? 0 : Number(continuation);
@@ -137,6 +137,7 @@ describe('listObjectFolder', () => {
       },
       keyOf: (item) => item.key,
       listed: (item, name) => object(name, item.mtime),
+      notFound: 'no such folder',
       ...more,
     };
     return { store, fetched };
@@ -184,15 +185,22 @@ describe('listObjectFolder', () => {
     await expect(entries.next()).rejects.toThrow('stop');
   });
 
-  it('throws notFound when no key starts with the prefix, and is empty without it', async () => {
+  it('fails NOT_FOUND when no key is under the folder, but not for the root', async () => {
     const empty = [[{ key: 'rootless', mtime: 1 }]];
-    const notFound = () => new FerryError('NOT_FOUND', 'no such folder');
-    await expect(paths(listObjectFolder(listing(empty, { notFound }).store))).rejects.toMatchObject({
+    await expect(paths(listObjectFolder(listing(empty).store))).rejects.toMatchObject({
       code: 'NOT_FOUND',
+      message: 'no such folder',
     });
-    expect(await paths(listObjectFolder(listing(empty).store))).toEqual([]);
+    const root = listing(empty, { rootPrefix: 'root/', folder: '' });
+    expect(await paths(listObjectFolder(root.store))).toEqual([]);
+    expect(root.fetched[0]?.prefix).toBe('root/');
     // A folder with only its own marker exists.
-    const marker = listing([[{ key: 'root/', mtime: 1 }]], { notFound }).store;
-    expect(await paths(listObjectFolder(marker))).toEqual([]);
+    expect(await paths(listObjectFolder(listing([[{ key: 'root/', mtime: 1 }]]).store))).toEqual([]);
+  });
+
+  it('refuses a folder that is not a provider path before asking the store', async () => {
+    const { store, fetched } = listing([[]], { folder: 'a//b' });
+    await expect(paths(listObjectFolder(store))).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
+    expect(fetched).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Entry, HashType } from '../entry.js';
 import { FerryError } from '../errors.js';
+import { providerPathSegments } from './provider-path.js';
 
 /**
  * Shared by the object-store providers (s3, azureblob): they have keys, not folders. A folder is
@@ -83,26 +84,30 @@ export interface ObjectPage<T> {
 }
 
 export interface ObjectListing<T> {
-  /** The listed folder as a key prefix: '' (the whole bucket/container) or ending in '/'. */
-  prefix: string;
+  /** The account root as a key prefix: '' (the whole bucket/container) or ending in '/'. */
+  rootPrefix: string;
+  /** The folder to list, a provider path ('' for the root). */
+  folder: string;
   /** One page of the keys that start with `prefix` (continuation undefined: the first page). */
   fetchPage(prefix: string, continuation: string | undefined, signal: AbortSignal): Promise<ObjectPage<T>>;
   /** The item's full key (undefined: an item without one, skipped). */
   keyOf(item: T): string | undefined;
-  /** The item as a listed object; `name` is its key with `prefix` cut off. */
+  /** The item as a listed object; `name` is its key with the folder's prefix cut off. */
   listed(item: T, name: string): ListedObject;
-  /** Thrown when no key starts with the prefix; absent: an empty listing is fine (the root). */
-  notFound?: () => FerryError;
-  signal?: AbortSignal;
+  /** The NOT_FOUND message when no key starts with the folder (never for the root). */
+  notFound: string;
+  signal?: AbortSignal | undefined;
 }
 
 /**
  * The entries of one folder of an object store, from its paged flat listing: folders derived by a
- * FolderDeriver, keys outside the prefix skipped. One page is fetched ahead while the consumer
+ * FolderDeriver, keys outside the folder's prefix skipped. One page is fetched ahead while the consumer
  * works through the current one; an abort of the caller's signal, or stopping early, aborts it.
  */
 export async function* listObjectFolder<T>(listing: ObjectListing<T>): AsyncGenerator<Entry> {
-  const { prefix, signal } = listing;
+  const { folder, signal } = listing;
+  const isRoot = providerPathSegments(folder).length === 0;
+  const prefix = listing.rootPrefix + (isRoot ? '' : `${folder}/`);
   signal?.throwIfAborted();
   const deriver = new FolderDeriver();
   const ahead = new AbortController();
@@ -129,7 +134,7 @@ export async function* listObjectFolder<T>(listing: ObjectListing<T>): AsyncGene
       }
       if (next === undefined) break;
     }
-    if (!sawKey && listing.notFound !== undefined) throw listing.notFound();
+    if (!sawKey && !isRoot) throw new FerryError('NOT_FOUND', listing.notFound);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     ahead.abort();

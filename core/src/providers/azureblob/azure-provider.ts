@@ -114,12 +114,12 @@ export class AzureBlobProvider implements Provider {
   }
 
   async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
-    const segments = providerPathSegments(folder);
     const what = `list '${folder}'`;
     this.running++;
     try {
       yield* listObjectFolder({
-        prefix: this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`),
+        rootPrefix: this.keyPrefix,
+        folder,
         fetchPage: async (prefix, token, signal) => {
           const page = await this.page(prefix, token, signal, what);
           const next = page.continuationToken === '' ? undefined : page.continuationToken;
@@ -127,11 +127,8 @@ export class AzureBlobProvider implements Provider {
         },
         keyOf: (blob) => blob.name,
         listed: listedBlob,
-        ...(segments.length > 0 && {
-          notFound: () =>
-            new FerryError('NOT_FOUND', `azureblob: ${what}: no such folder (no blob name starts with it)`),
-        }),
-        ...(options.signal && { signal: options.signal }),
+        notFound: `azureblob: ${what}: no such folder (no blob name starts with it)`,
+        signal: options.signal,
       });
     } finally {
       this.running--;

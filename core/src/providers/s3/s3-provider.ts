@@ -126,12 +126,12 @@ export class S3Provider implements Provider {
   }
 
   async *list(folder: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
-    const segments = providerPathSegments(folder);
     const what = `list '${folder}'`;
     this.running++;
     try {
       yield* listObjectFolder({
-        prefix: this.keyPrefix + (segments.length === 0 ? '' : `${folder}/`),
+        rootPrefix: this.keyPrefix,
+        folder,
         fetchPage: async (prefix, token, signal) => {
           const page = await this.page(prefix, token, signal, what);
           return {
@@ -141,10 +141,8 @@ export class S3Provider implements Provider {
         },
         keyOf: (object) => object.Key,
         listed: (object, name) => this.listedObject(object, name),
-        ...(segments.length > 0 && {
-          notFound: () => new FerryError('NOT_FOUND', `s3: ${what}: no such folder (no key starts with it)`),
-        }),
-        ...(options.signal && { signal: options.signal }),
+        notFound: `s3: ${what}: no such folder (no key starts with it)`,
+        signal: options.signal,
       });
     } finally {
       this.running--;
