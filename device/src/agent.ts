@@ -30,7 +30,7 @@ export type Parallel = number | 'serial';
  * How often the device asks the relay for its containers: one small GET, so a container bound on
  * the relay starts here within seconds without any push channel.
  */
-const REFRESH_MS = 15_000;
+const REFRESH_MS = 5_000;
 
 export interface AgentTiming {
   /** Inactive: how often to look at the free space again. */

@@ -153,6 +153,7 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
     const parallel =
       options.parallel === 'auto' ? autoParallel(undefined, await probeDiskMBps(diskRoot)) : options.parallel;
     const target = await probeDiskTarget(diskRoot);
+    const written: { last?: string } = {};
     const created = new DeviceAgent({
       device: me.device,
       diskRoot,
@@ -161,7 +162,7 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
       ledger: state.ledger,
       minFreeBytes: options.minFreeBytes,
       parallel,
-      containers: () => containersOf(client, diskRoot, options.log),
+      containers: () => containersOf(client, diskRoot, options.log, written),
       createProvider: (name, providerOptions) => createProvider(name, providerOptions),
       pathMapper: (container) => containerPaths(replica, container, target),
       log: options.log,
@@ -196,10 +197,16 @@ async function containersOf(
   client: RelayClient,
   diskRoot: string,
   log: (line: string) => void,
+  written: { last?: string },
 ): Promise<DeviceContainer[]> {
   try {
     const containers = await client.containers();
-    await writeContainers(diskRoot, containers);
+    // Written only when it changed: the list is asked every few seconds, the disk may be an SD card.
+    const text = JSON.stringify(containers);
+    if (text !== written.last) {
+      await writeContainers(diskRoot, containers);
+      written.last = text;
+    }
     return containers;
   } catch (error) {
     if (isFerryError(error, 'UNAUTHORIZED')) {
