@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
 import { lowContrastTexts } from './contrast.ts';
+import { type DavServer, startGuardedDav } from './dav-server.ts';
 import { DeviceProcess, shellWords } from './device-process.ts';
 import { startTestRelay, type TestRelay } from './relay-process.ts';
 
@@ -43,6 +44,8 @@ let relay: TestRelay;
 /** The device's disk and its config folder, and the real `ferry device` run from the page's command. */
 let deviceRoot = '';
 let device: DeviceProcess | undefined;
+/** A WebDAV server whose reads want a password the test's second account does not have. */
+let dav: DavServer | undefined;
 // One story on one relay: the CSRF test logs in as the user the first test created.
 test.describe.configure({ mode: 'serial' });
 
@@ -50,9 +53,11 @@ test.beforeAll(async () => {
   await mkdir(IMG, { recursive: true });
   relay = await startTestRelay();
   deviceRoot = await mkdtemp(join(tmpdir(), 'ferry-panel-device-'));
+  dav = await startGuardedDav({ 'letters/2025.txt': 'dear ferry\n' });
 });
 test.afterAll(async () => {
   await device?.stop();
+  await dav?.stop();
   await relay?.stop();
   if (deviceRoot) await rm(deviceRoot, { recursive: true, force: true });
 });
@@ -230,6 +235,50 @@ test('first run → login → account → pairing → container → live progres
     const log = await barLog(page);
     expect(log.at(-1)).toMatch(/100%/);
     expect(await device?.fileText('photos-backup/hills.jpg')).toBe('hills, edited upstream\n');
+  });
+
+  await test.step("needs attention: the device refused by an account's provider, shown with the fix", async () => {
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Provider').selectOption('webdav');
+    await page.getByLabel('Account name').fill('letters');
+    await page.locator('#opt-url').fill(dav?.url ?? '');
+    await page.locator('#opt-user').fill('ferry');
+    await page.locator('#opt-password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    const accounts = page.getByRole('list', { name: 'Accounts' });
+    await expect(accounts.getByRole('heading', { name: 'letters' })).toBeVisible();
+    await page.getByRole('link', { name: 'Containers' }).click();
+    await page.getByLabel('Container name').fill('letters-backup');
+    await page.getByLabel('Account', { exact: true }).selectOption('letters');
+    await page.getByLabel('Device', { exact: true }).selectOption('nas');
+    await page.getByRole('button', { name: 'Add container' }).click();
+    // The relay's listing works (PROPFIND is open); the device's first download gets a 401.
+    const card = page.getByRole('article', { name: 'letters-backup' });
+    await expect(card).toContainText('Needs attention', { timeout: 30_000 });
+    await expect(card).toContainText(/nas cannot read account letters: FERRY_AUTH: /);
+    await expect(card).toContainText('add it again with working credentials');
+    await expect(page.getByRole('article', { name: 'photos-backup' })).not.toContainText('Needs attention');
+    expect(await lowContrastTexts(page)).toEqual([]);
+    await shot(page, 'containers-attention');
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    const letters = accounts
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'letters' }) });
+    await expect(letters).toContainText('Needs attention');
+    await expect(letters).toContainText(/nas \(container letters-backup\): FERRY_AUTH: /);
+    const photos = accounts
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'photos' }) });
+    await expect(photos).not.toContainText('Needs attention');
+    await shot(page, 'accounts-attention');
+    // What the page says to do: the container goes, then the account (to be added again).
+    await page.getByRole('link', { name: 'Containers' }).click();
+    await page.getByRole('button', { name: 'Remove container letters-backup' }).click();
+    await page.getByRole('button', { name: 'Yes, remove letters-backup' }).click();
+    await expect(card).toHaveCount(0);
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Remove account letters' }).click();
+    await expect(accounts.getByRole('heading', { name: 'letters' })).toHaveCount(0);
   });
 
   await test.step('devices: the real device reports itself, live', async () => {
