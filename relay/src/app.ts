@@ -9,7 +9,6 @@ import { type AccessLookups, accessLookups } from './lookups.js';
 import type { Principal } from './records.js';
 import { accountRoutes } from './routes/accounts.js';
 import { containerRoutes } from './routes/containers.js';
-import { folderRoutes } from './routes/folders.js';
 import {
   type CrawlerPort,
   type DocReader,
@@ -20,6 +19,7 @@ import {
 } from './routes/context.js';
 import { deviceRoutes } from './routes/devices.js';
 import { installErrorHandling } from './routes/errors.js';
+import { folderRoutes } from './routes/folders.js';
 import { panelRoutes } from './routes/panel.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
