@@ -1,6 +1,6 @@
 import type { DeviceStatus } from '../../../core/src/docs/device-doc.js';
 import { formatDuration, formatSpeed } from '../format.js';
-import { ONLINE_WINDOW_MS } from './views.js';
+import { DEVICE_AVERAGE_MS, ONLINE_WINDOW_MS } from './views.js';
 
 /**
  * Bytes per second a device fetched, as the panel saw it in the device's status doc
@@ -87,9 +87,6 @@ export function chartSpan(samples: readonly SpeedSample[], now: number): number 
 /** The chart's SVG user units (it is stretched to the card's width). */
 export const CHART_WIDTH = 300;
 export const CHART_HEIGHT = 60;
-
-/** The device's speed is its average over the last 10 s (device/src/reporter.ts). */
-export const DEVICE_AVERAGE_MS = 10_000;
 
 /**
  * The outline of a step chart: each sample's speed (the device's average over the time before

@@ -4,7 +4,15 @@ import { writeDeviceStatus } from '../../../core/src/docs/device-doc.js';
 import { writeCrawlState, writeGroupSummaries } from '../../../core/src/docs/index-doc.js';
 import { writeGroupProgress } from '../../../core/src/docs/progress-doc.js';
 import type { ContainerStatusView, DeviceStatusView } from '../api.js';
-import { liveContainer, liveDevice, ONLINE_WINDOW_MS, readDevice, readIndex, readProgress } from './views.js';
+import {
+  DEVICE_AVERAGE_MS,
+  liveContainer,
+  liveDevice,
+  ONLINE_WINDOW_MS,
+  readDevice,
+  readIndex,
+  readProgress,
+} from './views.js';
 
 const base: ContainerStatusView = {
   name: 'c1',
@@ -152,6 +160,17 @@ describe('liveDevice', () => {
     expect(view.online).toBe(false);
     expect(view.current).toEqual([]);
     expect(view.speed).toBeNull();
+  });
+
+  it("shows an idle device's last average only while it is recent, then 0", () => {
+    const idle = new Y.Doc();
+    writeDeviceStatus(idle, { ...readDevice(doc), state: 'idle', updatedAt: now - 1000 });
+    expect(liveDevice(device, readDevice(idle), undefined, now, now).speed).toBe(5);
+    const later = now + DEVICE_AVERAGE_MS;
+    expect(liveDevice(device, readDevice(idle), undefined, now, later).speed).toBe(0);
+    expect(liveDevice(device, readDevice(idle), later - 5000, now, later).speed).toBe(5);
+    // Active: the device keeps writing while it works, its number stands.
+    expect(liveDevice(device, readDevice(doc), undefined, now, later).speed).toBe(5);
   });
 
   it('an unbound device is never online', () => {

@@ -14,6 +14,9 @@ import type { LinkState } from './doc-link.js';
 /** Same window as the relay (relay/src/status.ts ONLINE_WINDOW_MS). */
 export const ONLINE_WINDOW_MS = 2 * 60 * 1000;
 
+/** The device's `bytesPerSecond` is its average over the last 10 s (device/src/reporter.ts). */
+export const DEVICE_AVERAGE_MS = 10_000;
+
 export interface IndexView {
   summaries: GroupSummary[];
   crawl: CrawlState;
@@ -122,7 +125,10 @@ export function liveDevice(
     view.errors = status.errors ?? [];
     view.renamed = status.renamed ?? [];
     view.current = online ? (status.current ?? []) : [];
-    view.speed = online ? status.bytesPerSecond : null;
+    // An idle device writes nothing more: its last average stays in the doc. It counts while it
+    // is that recent (an average over the 10 s before the device was heard), then it is 0.
+    const recent = heardAt !== undefined && now - heardAt < DEVICE_AVERAGE_MS;
+    view.speed = online ? (status.state === 'active' || recent ? status.bytesPerSecond : 0) : null;
   }
   return view;
 }
