@@ -97,9 +97,15 @@ export class DeviceProcess {
     return readFile(join(this.disk, path), 'utf8');
   }
 
-  /** SIGTERM and wait for the exit code. */
+  /** SIGTERM and wait for the exit code (SIGKILL after 10 s: a stuck device must not hang the run). */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
