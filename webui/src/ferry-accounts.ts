@@ -4,7 +4,7 @@ import {
   type Account,
   type Api,
   ApiError,
-  type Container,
+  type ContainerStatusView,
   fieldOfError,
   type OptionSpec,
   type ProviderInfo,
@@ -45,7 +45,7 @@ export class FerryAccounts extends LitElement {
   declare accounts: Account[];
   declare providers: ProviderInfo[];
   /** The user's containers: an account needs attention when a device reports AUTH for one of them. */
-  declare containers: Container[];
+  declare containers: ContainerStatusView[];
   declare provider: string;
   declare fieldErrors: Record<string, string>;
   declare formError: ApiError | undefined;

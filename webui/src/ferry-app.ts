@@ -252,7 +252,7 @@ export class FerryApp extends LitElement {
           .api=${this.api}
           .accounts=${this.accounts}
           .providers=${this.providers}
-          .containers=${this.containers}
+          .containers=${this.status.containers}
         ></ferry-accounts>`;
       case 'containers':
         return html`<ferry-containers

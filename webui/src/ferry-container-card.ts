@@ -2,7 +2,7 @@ import { html, LitElement } from 'lit';
 import { deviceDocName, indexDocName, progressDocName } from '../../core/src/docs/names.js';
 import type { ContainerStatusView } from './api.js';
 import { formatBytes, formatDuration, formatExact, formatWhen } from './format.js';
-import { AUTH_FIX, authErrors } from './live/device-watch.js';
+import { AUTH_FIX, authErrors, crawlAuthError } from './live/device-watch.js';
 import { DocController } from './live/doc-controller.js';
 import { linkText, liveContainer, readDevice, readIndex, readProgress } from './live/views.js';
 import { shared } from './styles.js';
@@ -47,6 +47,7 @@ export class FerryContainerCard extends LitElement {
     const view = liveContainer(this.container, this.index.value, this.progress.value);
     const renamed = this.device.value?.renamed ?? [];
     const authError = authErrors(this.device.value?.errors ?? []).get(view.name);
+    const crawlAuth = crawlAuthError(view.lastError);
     const now = Date.now();
     const titleId = `container-${view.name}`;
     const done = view.files > 0 && view.fetchedFiles === view.files;
@@ -58,7 +59,7 @@ export class FerryContainerCard extends LitElement {
             ${view.crawling ? html`<span class="badge warn">Crawling</span>` : ''}
             ${done ? html`<span class="badge ok">Complete</span>` : ''}
             ${view.lastError ? html`<span class="badge bad">Crawl failed</span>` : ''}
-            ${authError ? html`<span class="badge warn">Needs attention</span>` : ''}
+            ${authError || crawlAuth ? html`<span class="badge warn">Needs attention</span>` : ''}
           </div>
         </div>
         <p class="muted">
@@ -93,11 +94,13 @@ export class FerryContainerCard extends LitElement {
         </dl>
         ${view.lastError ? html`<p class="error">Last crawl error: <code>${view.lastError}</code></p>` : ''}
         ${
-          authError
+          authError || crawlAuth
             ? html`<div class="attention">
-              <p class="warn">
-                ${view.device} cannot read account ${view.account}: <code>${authError}</code>
-              </p>
+              ${
+                authError
+                  ? html`<p class="warn">${view.device} cannot read account ${view.account}: <code>${authError}</code></p>`
+                  : html`<p class="warn">The relay's crawl cannot read account ${view.account} (above).</p>`
+              }
               <p>${AUTH_FIX}</p>
             </div>`
             : ''

@@ -49,7 +49,15 @@ describe('accountProblems', () => {
       pi: status(['docs 1.txt: FERRY_TRANSIENT: reset']),
     };
     expect(accountProblems('box', containers, (d) => statuses[d])).toEqual([
-      { container: 'photos', device: 'nas', error: 'FERRY_AUTH: token expired' },
+      { container: 'photos', by: 'device', device: 'nas', error: 'FERRY_AUTH: token expired' },
+    ]);
+    // The relay's crawl refused too (its last error), and another crawl error is not about the account.
+    const crawled = [
+      { name: 'photos', account: 'box', device: 'nas', lastError: 'FERRY_AUTH: token expired' },
+      { name: 'docs', account: 'box', device: 'pi', lastError: 'FERRY_TRANSIENT: reset' },
+    ];
+    expect(accountProblems('box', crawled, () => undefined)).toEqual([
+      { container: 'photos', by: 'relay', device: 'nas', error: 'FERRY_AUTH: token expired' },
     ]);
     expect(accountProblems('box', containers, () => undefined)).toEqual([]);
     expect(AUTH_FIX).toContain('add it again');

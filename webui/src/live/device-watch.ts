@@ -71,11 +71,13 @@ export class DeviceWatch {
 
 export const deviceWatch = new DeviceWatch();
 
-/** A device that cannot use an account: its provider refused the credentials (FERRY_AUTH). */
+/** A container whose account's provider refused the credentials (FERRY_AUTH). */
 export interface AuthProblem {
   container: string;
+  /** Who was refused: the container's device, or the relay's crawl. */
+  by: 'device' | 'relay';
   device: string;
-  /** The device's line, `FERRY_AUTH: message`. */
+  /** The reported line, `FERRY_AUTH: message`. */
   error: string;
 }
 
@@ -93,17 +95,27 @@ export function authErrors(errors: readonly string[]): Map<string, string> {
   return found;
 }
 
-/** The containers of `account` whose bound device reports an AUTH refusal, from the devices' statuses. */
+/** The relay's last crawl error when it is an AUTH refusal (the crawl records `FERRY_<CODE>: message`). */
+export const crawlAuthError = (lastError: string | null | undefined): string | undefined =>
+  lastError?.startsWith('FERRY_AUTH:') ? lastError : undefined;
+
+/**
+ * The containers of `account` whose provider refused the credentials: reported by their bound
+ * device (its status doc) or by the relay's last crawl.
+ */
 export function accountProblems(
   account: string,
-  containers: readonly { name: string; account: string; device: string }[],
+  containers: readonly { name: string; account: string; device: string; lastError?: string | null }[],
   status: (device: string) => DeviceStatus | undefined,
 ): AuthProblem[] {
   const problems: AuthProblem[] = [];
   for (const container of containers) {
     if (container.account !== account) continue;
-    const error = authErrors(status(container.device)?.errors ?? []).get(container.name);
-    if (error) problems.push({ container: container.name, device: container.device, error });
+    const { name, device } = container;
+    const crawl = crawlAuthError(container.lastError);
+    if (crawl) problems.push({ container: name, by: 'relay', device, error: crawl });
+    const error = authErrors(status(device)?.errors ?? []).get(name);
+    if (error) problems.push({ container: name, by: 'device', device, error });
   }
   return problems;
 }
