@@ -1,6 +1,13 @@
 import type { Runner } from '@ferry/core';
 import { FerryError } from '@ferry/core';
-import { lineLog, readIdentity, startDevice, untilStopped } from '@ferry/device';
+import {
+  deviceOutput,
+  lineLog,
+  type RunningDevice,
+  readIdentity,
+  startDevice,
+  untilStopped,
+} from '@ferry/device';
 import { startRelay } from '@ferry/relay';
 import { relayRuntime } from '@ferry/relay/cli';
 
@@ -13,6 +20,23 @@ const DEFAULT_GROUP_SIZE = 1000;
  * first-run page, or with `ferry user add`) without a pairing code: both run as the same owner.
  */
 export const runUp: Runner = async (parsed, io) => {
+  // On a terminal the relay's log lines go above the device's status line too.
+  let device: RunningDevice | undefined;
+  const output = deviceOutput(io, () => device);
+  try {
+    return await runBoth(parsed, { ...io, stdout: output.stdout }, (running) => {
+      device = running;
+    });
+  } finally {
+    output.stop();
+  }
+};
+
+async function runBoth(
+  parsed: Parameters<Runner>[0],
+  io: Parameters<Runner>[1],
+  started: (device: RunningDevice) => void,
+): Promise<number> {
   const log = lineLog(io);
   const diskRoot = parsed.flags.disk as string;
   const relay = await startRelay({
@@ -61,6 +85,7 @@ export const runUp: Runner = async (parsed, io) => {
         return relay.auth.bindOwnDevice(user, name);
       },
     });
+    started(device);
     try {
       await Promise.race([device.ready, untilStopped(io.signal)]);
       await untilStopped(io.signal);
@@ -72,4 +97,4 @@ export const runUp: Runner = async (parsed, io) => {
     await relay.close();
   }
   return 0;
-};
+}

@@ -1,10 +1,32 @@
 import type { CliIo, Runner } from '@ferry/core';
 import type { Parallel } from './agent.js';
-import { startDevice } from './runtime.js';
+import { formatProgressLine } from './progress-line.js';
+import { type RunningDevice, startDevice } from './runtime.js';
+import { StatusLine } from './status-line.js';
 
 /** Plain timestamped lines: the device runs under systemd or in a terminal just the same. */
 export function lineLog(io: Pick<CliIo, 'stdout'>): (line: string) => void {
   return (line) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+/**
+ * Where the device's lines go: on a terminal, a status line (state, speed, current file) redrawn
+ * at most every 250 ms from the agent's reporter, with the log lines printed above it; anywhere
+ * else (systemd, a pipe, a file) `io.stdout` as is, plain lines only. `stop` erases the line.
+ */
+export function deviceOutput(
+  io: Pick<CliIo, 'stdout'>,
+  device: () => RunningDevice | undefined,
+): { stdout: CliIo['stdout']; stop: () => void } {
+  if (!io.stdout.isTTY) return { stdout: io.stdout, stop: () => {} };
+  const line = new StatusLine({
+    out: io.stdout,
+    render: (columns) => {
+      const agent = device()?.agent();
+      return agent ? formatProgressLine(agent.reporter.snapshot(), { columns }) : undefined;
+    },
+  }).start();
+  return { stdout: line, stop: () => line.stop() };
 }
 
 /** Resolves when the command is asked to stop (SIGINT/SIGTERM abort io.signal). */
@@ -19,25 +41,31 @@ export function untilStopped(signal: AbortSignal): Promise<void> {
  * through relay outages on its own.
  */
 export const runDevice: Runner = async (parsed, io) => {
-  const log = lineLog(io);
-  const device = await startDevice({
-    relayUrl: parsed.flags.relay as string,
-    diskRoot: parsed.flags.disk as string,
-    name: parsed.flags.name as string | undefined,
-    pairCode: parsed.flags.pair as string | undefined,
-    minFreeBytes: parsed.flags['min-free'] as number,
-    parallel: parsed.flags.parallel as Parallel | 'auto',
-    port: parsed.flags.port as number,
-    log,
-    timing: { recheckMs: parsed.flags.recheck as number },
-  });
-  if (device.pageUrl) log(`device page: ${device.pageUrl}`);
+  let device: RunningDevice | undefined;
+  const output = deviceOutput(io, () => device);
+  const log = lineLog(output);
   try {
-    await Promise.race([device.ready, untilStopped(io.signal)]);
-    await untilStopped(io.signal);
+    device = await startDevice({
+      relayUrl: parsed.flags.relay as string,
+      diskRoot: parsed.flags.disk as string,
+      name: parsed.flags.name as string | undefined,
+      pairCode: parsed.flags.pair as string | undefined,
+      minFreeBytes: parsed.flags['min-free'] as number,
+      parallel: parsed.flags.parallel as Parallel | 'auto',
+      port: parsed.flags.port as number,
+      log,
+      timing: { recheckMs: parsed.flags.recheck as number },
+    });
+    if (device.pageUrl) log(`device page: ${device.pageUrl}`);
+    try {
+      await Promise.race([device.ready, untilStopped(io.signal)]);
+      await untilStopped(io.signal);
+    } finally {
+      log('device stopping');
+      await device.close();
+    }
   } finally {
-    log('device stopping');
-    await device.close();
+    output.stop();
   }
   return 0;
 };

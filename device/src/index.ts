@@ -1,5 +1,5 @@
 export { type AgentTiming, autoParallel, DeviceAgent, type DeviceContainer, type Parallel } from './agent.js';
-export { lineLog, runDevice, untilStopped } from './cli.js';
+export { deviceOutput, lineLog, runDevice, untilStopped } from './cli.js';
 export { type DiskIO, nodeDisk } from './disk-io.js';
 export { DiskState } from './disk-state.js';
 export { type DeviceIdentity, readIdentity } from './identity.js';

@@ -6,7 +6,8 @@ import type { ParsedCommand, SecretSpec } from './spec.js';
  * in strings and arrays, bin/main.ts hands in process.stdout and friends.
  */
 export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
+  /** `isTTY` and `columns` (a terminal's width) come with process.stdout; a test's array has neither. */
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
   readonly stderr: { write(text: string): unknown };
   /** Read only by commands that take a secret on stdin; `isTTY` tells a terminal from a pipe. */
   readonly stdin: AsyncIterable<string | Uint8Array> & { readonly isTTY?: boolean };
