@@ -112,4 +112,24 @@ describe('Reporter', () => {
     reporter.space('active', 500, 100);
     expect(readDeviceStatus(doc)?.state).toBe('active');
   });
+
+  it("clears a container's FERRY_AUTH lines once one of its files is fetched again, and shows 0 B/s when idle", () => {
+    const { doc, reporter } = attached();
+    reporter.error('c1', new FerryError('AUTH', 'token refused'));
+    reporter.error('c2', new FerryError('AUTH', 'token refused'));
+    reporter.error('c1', new FerryError('TRANSIENT', 'reset'));
+    const done = reporter.fileStarted('c1', 'a.bin', 4000);
+    done.bytes(4000);
+    done.end();
+    reporter.fetched('c1');
+    vi.advanceTimersByTime(1000);
+    expect(readDeviceStatus(doc)?.errors).toEqual([
+      'c2: FERRY_AUTH: token refused',
+      'c1: FERRY_TRANSIENT: reset',
+    ]);
+    expect(readDeviceStatus(doc)?.bytesPerSecond).toBeGreaterThan(0);
+    reporter.idle();
+    vi.advanceTimersByTime(11_000);
+    expect(readDeviceStatus(doc)?.bytesPerSecond).toBe(0);
+  });
 });

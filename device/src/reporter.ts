@@ -38,12 +38,13 @@ export class Reporter {
   private minFreeBytes = 0;
   private readonly current = new Map<number, CurrentFile>();
   private nextId = 0;
-  private readonly errors: string[] = [];
+  private errors: string[] = [];
   private readonly renamedNames: string[] = [];
   private readonly seenRenames = new Set<string>();
   private totalBytes = 0;
   private window: { at: number; bytes: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private doc: Y.Doc | undefined;
   private lastWrite = 0;
 
@@ -88,6 +89,23 @@ export class Reporter {
   /** A worker found nothing to do; the device is idle once no file is in flight anywhere. */
   idle(): void {
     if (this.state === 'active' && this.current.size === 0) this.state = 'idle';
+    this.schedule();
+    // One more write once the speed window has emptied, so an idle device shows 0 B/s, not its
+    // last average.
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.schedule(), SPEED_WINDOW_MS + 500);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * A file of the container was fetched: the provider accepts its credentials again, so its
+   * FERRY_AUTH lines (which mark the account as needing attention) are over.
+   */
+  fetched(container: string): void {
+    const stale = (line: string) => line.startsWith(`${container} `) || line.startsWith(`${container}:`);
+    const kept = this.errors.filter((line) => !(stale(line) && line.includes('FERRY_AUTH')));
+    if (kept.length === this.errors.length) return;
+    this.errors = kept;
     this.schedule();
   }
 
@@ -157,6 +175,7 @@ export class Reporter {
 
   close(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.idleTimer);
     this.timer = undefined;
     this.flush();
   }
@@ -164,7 +183,7 @@ export class Reporter {
   private speed(): number {
     const now = this.options.clock();
     this.window.push({ at: now, bytes: this.totalBytes });
-    this.window = this.window.filter((sample) => now - sample.at <= 10_000);
+    this.window = this.window.filter((sample) => now - sample.at <= SPEED_WINDOW_MS);
     const first = this.window[0];
     if (!first || now === first.at) return 0;
     return Math.round(((this.totalBytes - first.bytes) * 1000) / (now - first.at));
@@ -189,6 +208,8 @@ export class Reporter {
 }
 
 const MAX_SEEN_RENAMES = 10_000;
+/** Bytes/s is the average over this window. */
+const SPEED_WINDOW_MS = 10_000;
 
 /** `a\x1b[2Jb` → `a\u001b[2Jb`: control characters as JSON escapes, the rest as is. */
 export function printable(text: string): string {

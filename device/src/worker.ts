@@ -317,6 +317,7 @@ export class ContainerWorker {
         await ledger.remember(want, holder);
         writeReceipt(doc, device, entry.path, want);
         this.setAside.delete(entry.path);
+        reporter.fetched(this.source.name);
         return;
       } catch (caught) {
         if (signal.aborted) throw signal.reason ?? caught;
