@@ -13,6 +13,14 @@ export default defineConfig({
     assetsDir: 'assets',
     target: 'es2022',
     sourcemap: false,
+    // Two pages sharing one set of assets: the panel, and the device's own page (device.html,
+    // served by device/src/page.ts at the device's --port).
+    rolldownOptions: {
+      input: {
+        panel: `${import.meta.dirname}/index.html`,
+        device: `${import.meta.dirname}/device.html`,
+      },
+    },
   },
   server: {
     fs: { allow: ['..'] },

@@ -1,5 +1,6 @@
 /**
- * The device page as one self-contained document (no external fonts, scripts or CDNs: it must
+ * The plain device page, served when the webui's build (device.html) is missing: a bare checkout
+ * still binds and shows its state. One self-contained document (no external fonts, scripts or CDNs: it must
  * work on a LAN with no internet). It reads `/api/state` every two seconds; this is the device's
  * own loopback state, not the relay.
  */
@@ -22,11 +23,14 @@ export const DEVICE_PAGE_HTML = `<!doctype html>
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
   dt { font-weight: 600; }
   ul { padding-left: 1.2rem; }
+  .note { border-left: 4px solid #8a4600; padding: .25rem .75rem; }
 </style>
 </head>
 <body>
 <main>
   <h1>Ferry device <span id="name"></span></h1>
+  <p class="note" id="plain-page">This is the plain device page: the full page is not built here.
+  Build it with <code>npm install</code> or <code>npm run build -w @ferry/webui</code>, then reload.</p>
   <section id="bind" hidden>
     <p>This disk is not bound yet. Log in with your account on the relay <strong id="relay"></strong>:
     your password goes to the relay once; the disk keeps only a device token.</p>

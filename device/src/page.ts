@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkName, type DeviceStatus, FerryError, isFerryError } from '@ferry/core';
+import { BUILT_PAGE_HEADERS, DEFAULT_PAGE_DIR, readAsset, readBuiltPage } from './page-files.js';
 import { DEVICE_PAGE_HTML } from './page-html.js';
 
 export interface DevicePageState {
@@ -20,6 +21,8 @@ export interface DevicePageOptions {
   status: () => DevicePageState;
   /** Sends the user's credentials to the relay once; the page keeps nothing. */
   bind: (user: string, password: string, device: string) => Promise<{ user: string; device: string }>;
+  /** The webui build holding device.html and assets/ (default webui/dist); read on each request. */
+  pageDir?: string;
 }
 
 const BODY_LIMIT = 16 * 1024;
@@ -27,7 +30,9 @@ const BODY_LIMIT = 16 * 1024;
 /**
  * The device's own page (`--port`, default 8788): before binding, a login form that binds this disk
  * to a user of the relay (the password goes to the relay once, only the device token is kept);
- * after, the device's state, free space and current work. Loopback by default.
+ * after, the device's state, free space and current work. Loopback by default. The page is the
+ * webui's Lit build (device.html, sharing the panel's components); without a build it is the plain
+ * inline page of page-html.ts, which says so.
  */
 export class DevicePage {
   private readonly server: Server;
@@ -62,14 +67,39 @@ export class DevicePage {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://page').pathname;
-    if (request.method === 'GET' && path === '/') {
+    if (request.method === 'GET' && (path === '/' || path === '/index.html')) {
+      const built = await readBuiltPage(this.options.pageDir ?? DEFAULT_PAGE_DIR);
+      if (built) {
+        // device.html names the hashed assets of this build: always fetch it fresh.
+        response.writeHead(200, {
+          ...BUILT_PAGE_HEADERS,
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-cache',
+        });
+        response.end(built);
+        return;
+      }
       response.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy':
-          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
+        'cache-control': 'no-cache',
       });
       response.end(DEVICE_PAGE_HTML);
+      return;
+    }
+    if (request.method === 'GET' && path.startsWith('/assets/')) {
+      const asset = await readAsset(this.options.pageDir ?? DEFAULT_PAGE_DIR, path.slice('/assets/'.length));
+      if (!asset) throw new FerryError('NOT_FOUND', `no file at ${path}`);
+      // Vite puts a content hash in every asset name: a changed file gets a new name.
+      response.writeHead(200, {
+        ...BUILT_PAGE_HEADERS,
+        'content-type': asset.type,
+        'cache-control': 'public, max-age=31536000, immutable',
+      });
+      response.end(asset.body);
       return;
     }
     if (request.method === 'GET' && path === '/api/state') {
