@@ -75,6 +75,6 @@ export function bindErrorField(
   values: { user: string; device: string },
 ): BindField | undefined {
   if (error.code === 'FERRY_UNAUTHORIZED') return 'password';
-  if (error.code === 'FERRY_CONFLICT') return 'device';
+  if (error.code === 'FERRY_CONFLICT' || /\bdevice name\b/.test(error.message)) return 'device';
   return fieldOfError(error.message, BIND_FIELDS, values) as BindField | undefined;
 }
