@@ -1,10 +1,8 @@
-import {
-  AnonymousCredential,
-  type BlobItem,
+import type {
+  BlobItem,
   BlobServiceClient,
-  type ContainerClient,
-  type ContainerListBlobFlatSegmentResponse,
-  StorageSharedKeyCredential,
+  ContainerClient,
+  ContainerListBlobFlatSegmentResponse,
 } from '@azure/storage-blob';
 import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
@@ -71,7 +69,9 @@ export class AzureBlobProvider implements Provider {
   readonly container: string;
   /** The account root as a blob name prefix: '' or 'some/prefix/'. */
   readonly keyPrefix: string;
-  private readonly client: ContainerClient;
+  /** Loaded on the first request: importing Ferry's providers must not load the Azure SDK. */
+  private connected: Promise<ContainerClient> | undefined;
+  private readonly openContainer: () => Promise<ContainerClient>;
   private readonly pageSize: number;
   private readonly pacer: Pacer;
   private readonly requestTimeoutMs: number;
@@ -105,7 +105,12 @@ export class AzureBlobProvider implements Provider {
       minIntervalMs: init.minIntervalMs ?? AZUREBLOB_PACING.minIntervalMs,
       clock: init.clock ?? systemClock,
     });
-    this.client = connect(init, maxTries).getContainerClient(this.container);
+    checkCredentials(init);
+    const container = this.container;
+    this.openContainer = async () => {
+      const sdk = await import('@azure/storage-blob');
+      return connect(sdk, init, maxTries).getContainerClient(container);
+    };
   }
 
   /** Listings and downloads running right now (0 when every iteration has ended or stopped). */
@@ -141,9 +146,10 @@ export class AzureBlobProvider implements Provider {
     const what = `stat '${path}'`;
     const name = this.keyPrefix + path;
     const { signal } = options;
+    const client = await this.client();
     const properties = await this.paced(what, signal, async (callSignal) => {
       try {
-        return await this.client.getBlobClient(name).getProperties({ abortSignal: callSignal });
+        return await client.getBlobClient(name).getProperties({ abortSignal: callSignal });
       } catch (error) {
         if (azureHttpStatus(error) === 404 && azureErrorCode(error) !== 'ContainerNotFound') return undefined;
         throw error;
@@ -186,9 +192,10 @@ export class AzureBlobProvider implements Provider {
     this.running++;
     try {
       // The pacer slot covers the request up to the headers, not the body download.
+      const client = await this.client();
       const response = await this.paced(what, signal, async (callSignal) => {
         try {
-          return await this.client
+          return await client
             .getBlobClient(this.keyPrefix + path)
             .download(offset, length, { abortSignal: callSignal });
         } catch (error) {
@@ -241,6 +248,18 @@ export class AzureBlobProvider implements Provider {
 
   async close(): Promise<void> {}
 
+  /** The container client, made once on first use (a failed attempt is tried again next time). */
+  private client(): Promise<ContainerClient> {
+    if (this.connected === undefined) {
+      const connecting = this.openContainer();
+      connecting.catch(() => {
+        if (this.connected === connecting) this.connected = undefined;
+      });
+      this.connected = connecting;
+    }
+    return this.connected;
+  }
+
   private async page(
     prefix: string,
     token: string | undefined,
@@ -248,8 +267,9 @@ export class AzureBlobProvider implements Provider {
     what: string,
     maxPageSize = this.pageSize,
   ): Promise<ContainerListBlobFlatSegmentResponse> {
+    const client = await this.client();
     return this.paced(what, signal, async (callSignal) => {
-      const pages = this.client
+      const pages = client
         .listBlobsFlat({
           prefix: prefix === '' ? undefined : prefix,
           includeMetadata: true,
@@ -296,28 +316,62 @@ export class AzureBlobProvider implements Provider {
   }
 }
 
-/** The service client for the credentials given (checked by the constructor before). */
-function connect(init: AzureBlobProviderInit, maxTries: number): BlobServiceClient {
-  const refuse = (message: string): never => {
-    throw new FerryError('BAD_PROVIDER_OPTIONS', `azureblob: ${message}`);
-  };
-  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+const refuseOption = (message: string): never => {
+  throw new FerryError('BAD_PROVIDER_OPTIONS', `azureblob: ${message}`);
+};
+const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/**
+ * The credential checks `connect` would make, without the SDK, so bad options fail when the
+ * account is created rather than on its first request.
+ */
+function checkCredentials(init: AzureBlobProviderInit): void {
+  if (given(init.connectionString)) {
+    // `Key=value;Key=value…`: the parts the SDK needs (it parses the rest on first use).
+    const parts = init.connectionString
+      .split(';')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    const keys = new Set(parts.map((part) => part.slice(0, part.indexOf('='))));
+    const readable =
+      parts.every((part) => /^[A-Za-z]+=/.test(part)) &&
+      (keys.has('UseDevelopmentStorage') ||
+        (keys.has('AccountName') && keys.has('AccountKey')) ||
+        keys.has('SharedAccessSignature'));
+    // Not the string itself in the message: it holds the key.
+    if (!readable) refuseOption(CONNECTION_STRING_UNREADABLE);
+    return;
+  }
+  if (!given(init.account) && !given(init.endpoint)) refuseOption('account (or endpoint) is required');
+  if (given(init.accountKey)) {
+    if (!given(init.account)) refuseOption('accountKey needs account');
+    // Buffer.from(…, 'base64') never throws: check the shape, or a typo signs with garbage.
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(init.accountKey) || init.accountKey.length % 4 !== 0)
+      refuseOption('accountKey must be the base64 key of the storage account');
+  }
+}
+
+const CONNECTION_STRING_UNREADABLE =
+  'connectionString cannot be read (expected AccountName=…;AccountKey=… or a SAS form)';
+
+/** The service client for the credentials given (checked by `checkCredentials` before). */
+function connect(
+  sdk: typeof import('@azure/storage-blob'),
+  init: AzureBlobProviderInit,
+  maxTries: number,
+): BlobServiceClient {
+  const { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential } = sdk;
   const pipeline = { retryOptions: { maxTries } };
   if (given(init.connectionString)) {
     try {
       return BlobServiceClient.fromConnectionString(init.connectionString, pipeline);
     } catch {
       // Not the SDK's message: it may quote the string, key included.
-      return refuse('connectionString cannot be read (expected AccountName=…;AccountKey=… or a SAS form)');
+      return refuseOption(CONNECTION_STRING_UNREADABLE);
     }
   }
-  if (!given(init.account) && !given(init.endpoint)) refuse('account (or endpoint) is required');
   const endpoint = (init.endpoint ?? `https://${init.account}.blob.core.windows.net`).replace(/\/+$/, '');
   if (given(init.accountKey)) {
-    if (!given(init.account)) refuse('accountKey needs account');
-    // Buffer.from(…, 'base64') never throws: check the shape, or a typo signs with garbage.
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(init.accountKey) || init.accountKey.length % 4 !== 0)
-      refuse('accountKey must be the base64 key of the storage account');
     const credential = new StorageSharedKeyCredential(init.account as string, init.accountKey);
     return new BlobServiceClient(endpoint, credential, pipeline);
   }

@@ -1,10 +1,4 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Entry } from '../../entry.js';
 import { FerryError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, ReadOptions } from '../../provider.js';
@@ -44,6 +38,11 @@ export interface S3ProviderInit {
   clock?: PacerClock;
 }
 
+interface S3Connection {
+  sdk: typeof import('@aws-sdk/client-s3');
+  client: S3Client;
+}
+
 export const S3_PACING = { maxConcurrency: 8, minIntervalMs: 0 };
 
 /** Zero-byte objects whose key ends in '/' are folder markers. */
@@ -61,7 +60,9 @@ export class S3Provider implements Provider {
   readonly bucket: string;
   /** The account root as a key prefix: '' or 'some/prefix/'. */
   readonly keyPrefix: string;
-  private readonly client: S3Client;
+  private readonly clientConfig: S3ClientConfig;
+  /** The SDK and its client, loaded on the first request: importing Ferry's providers must not load the AWS SDK. */
+  private connected: Promise<S3Connection> | undefined;
   private readonly md5Etags: boolean;
   private readonly pageSize: number;
   private readonly pacer: Pacer;
@@ -99,7 +100,7 @@ export class S3Provider implements Provider {
       rangeReads: true,
       emptyFolders: false,
     };
-    this.client = new S3Client({
+    this.clientConfig = {
       region: init.region === undefined || init.region === '' ? 'us-east-1' : init.region,
       ...(init.endpoint === undefined ? {} : { endpoint: init.endpoint }),
       forcePathStyle: init.forcePathStyle ?? false,
@@ -117,7 +118,7 @@ export class S3Provider implements Provider {
         throwOnRequestTimeout: true,
         socketTimeout: init.requestTimeoutMs ?? 60_000,
       },
-    });
+    };
   }
 
   /** Listings and downloads running right now (0 when every iteration has ended or stopped). */
@@ -157,7 +158,8 @@ export class S3Provider implements Provider {
     const { signal } = options;
     const head = await this.paced(what, signal, async () => {
       try {
-        return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+        const { client, sdk } = await this.connection();
+        return await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
           abortSignal: signal,
         });
       } catch (error) {
@@ -207,8 +209,9 @@ export class S3Provider implements Provider {
       // The pacer slot covers the request up to the headers, not the body download.
       const response = await this.paced(what, signal, async () => {
         try {
-          return await this.client.send(
-            new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + path, Range: range }),
+          const { client, sdk } = await this.connection();
+          return await client.send(
+            new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + path, Range: range }),
             { abortSignal: signal },
           );
         } catch (error) {
@@ -246,7 +249,21 @@ export class S3Provider implements Provider {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    const connected = this.connected;
+    if (connected === undefined) return;
+    await connected.then(
+      ({ client }) => client.destroy(),
+      () => {},
+    );
+  }
+
+  /** The SDK module and the client, made once on first use. */
+  private connection(): Promise<S3Connection> {
+    this.connected ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client(this.clientConfig),
+    }));
+    return this.connected;
   }
 
   /** `name`: the key with the listed prefix cut off. */
@@ -277,9 +294,10 @@ export class S3Provider implements Provider {
     what: string,
     maxKeys = this.pageSize,
   ): Promise<ListObjectsV2CommandOutput> {
+    const { client, sdk } = await this.connection();
     return this.paced(what, signal, () =>
-      this.client.send(
-        new ListObjectsV2Command({
+      client.send(
+        new sdk.ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix === '' ? undefined : prefix,
           ContinuationToken: token,

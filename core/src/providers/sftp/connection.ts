@@ -1,4 +1,4 @@
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { FerryError } from '../../errors.js';
 import { hostKeyFingerprint } from './host-key.js';
 import { mapSftpError } from './sftp-errors.js';
@@ -158,6 +158,8 @@ export class SshConnection {
   private async connect(): Promise<Session> {
     const key = this.login.privateKey;
     const privateKey = typeof key === 'function' ? await key() : key;
+    // Loaded on the first connection: importing Ferry's providers must not load ssh2.
+    const { Client } = await import('ssh2');
     return new Promise<Session>((resolve, reject) => {
       const client = new Client();
       this.clients.add(client);

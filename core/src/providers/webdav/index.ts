@@ -1,10 +1,11 @@
 import { FerryError } from '../../errors.js';
 import type { ProviderFactory, ProviderOptions } from '../../provider.js';
 import { pacerOptionSpecs } from '../pacer.js';
-import type { WebdavHashSource } from './multistatus.js';
+import type { WebdavHashSource } from './dav-props.js';
 import { WEBDAV_HASH_SOURCES, WebdavProvider } from './webdav-provider.js';
 
-export { md5Of, parseMultistatus, type WebdavHashSource } from './multistatus.js';
+// parseMultistatus is not re-exported here: it would load fast-xml-parser with the registry.
+export { md5Of, type WebdavHashSource } from './dav-props.js';
 export { WEBDAV_HASH_SOURCES, WebdavProvider, type WebdavProviderInit } from './webdav-provider.js';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

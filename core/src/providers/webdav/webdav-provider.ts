@@ -7,14 +7,7 @@ import { rangedBody, rangedReadHeaders, rangedStatus } from '../http/ranged-read
 import { type HttpExchange, httpHeaders, httpText } from '../http/request.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, joinProviderPath, providerPathSegments } from '../provider-path.js';
-import {
-  type DavResource,
-  md5Of,
-  PROPFIND_BODY,
-  parseMultistatus,
-  QUOTA_BODY,
-  type WebdavHashSource,
-} from './multistatus.js';
+import { type DavResource, md5Of, PROPFIND_BODY, QUOTA_BODY, type WebdavHashSource } from './dav-props.js';
 
 export interface WebdavProviderInit {
   /** The folder this account is, as an http(s) URL (no credentials in it: use user/password). */
@@ -232,6 +225,8 @@ export class WebdavProvider implements Provider {
           ),
         signal,
       );
+      // Loaded on the first answer: importing Ferry's providers must not load the XML parser.
+      const { parseMultistatus } = await import('./multistatus.js');
       return parseMultistatus(answer.text, what);
     } finally {
       this.openRequests--;
