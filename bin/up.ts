@@ -35,7 +35,7 @@ export const runUp: Runner = async (parsed, io) => {
 async function runBoth(
   parsed: Parameters<Runner>[0],
   io: Parameters<Runner>[1],
-  started: (device: RunningDevice) => void,
+  started: (device: RunningDevice | undefined) => void,
 ): Promise<number> {
   const log = lineLog(io);
   const diskRoot = parsed.flags.disk as string;
@@ -91,6 +91,7 @@ async function runBoth(
       await untilStopped(io.signal);
     } finally {
       log('stopping');
+      started(undefined); // no status line (and no doc reads for it) while the device closes
       await device.close();
     }
   } finally {

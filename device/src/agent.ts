@@ -8,8 +8,10 @@ import {
   type ProviderOptions,
   readGroupSummaries,
 } from '@ferry/core';
+import { countContainerFiles } from './container-files.js';
 import type { DiskIO } from './disk-io.js';
 import type { Ledger } from './ledger.js';
+import type { ContainerFiles } from './progress-line.js';
 import type { SyncedReplica } from './replica.js';
 import { Reporter } from './reporter.js';
 import { Slots, sleep } from './slots.js';
@@ -111,6 +113,11 @@ export class DeviceAgent {
   /** Names of the containers being worked now. */
   containers(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** Files of a container done for its current crawl, of all listed (the terminal's status line). */
+  containerFiles(container: string): Promise<ContainerFiles> {
+    return countContainerFiles(this.options.replica, container, this.options.device);
   }
 
   async close(): Promise<void> {

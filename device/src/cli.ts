@@ -1,6 +1,6 @@
 import type { CliIo, Runner } from '@ferry/core';
 import type { Parallel } from './agent.js';
-import { formatProgressLine } from './progress-line.js';
+import { type ContainerFiles, formatProgressLine } from './progress-line.js';
 import { type RunningDevice, startDevice } from './runtime.js';
 import { StatusLine } from './status-line.js';
 
@@ -9,21 +9,54 @@ export function lineLog(io: Pick<CliIo, 'stdout'>): (line: string) => void {
   return (line) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
+/** How often the status line asks for the file counts of the container being worked. */
+const COUNT_FILES_MS = 2_000;
+
 /**
- * Where the device's lines go: on a terminal, a status line (state, speed, current file) redrawn
- * at most every 250 ms from the agent's reporter, with the log lines printed above it; anywhere
- * else (systemd, a pipe, a file) `io.stdout` as is, plain lines only. `stop` erases the line.
+ * Where the device's lines go: on a terminal, a status line (state, files of the container being
+ * worked, speed, current file) redrawn at most every 250 ms from the agent's reporter, with the
+ * log lines printed above it; anywhere else (systemd, a pipe, a file) `io.stdout` as is, plain
+ * lines only. `stop` erases the line; call it before closing the device.
  */
 export function deviceOutput(
   io: Pick<CliIo, 'stdout'>,
   device: () => RunningDevice | undefined,
+  clock: () => number = Date.now,
 ): { stdout: CliIo['stdout']; stop: () => void } {
   if (!io.stdout.isTTY) return { stdout: io.stdout, stop: () => {} };
+  // The counts read two docs: asked in the background every 2 s while a file of that container is
+  // in flight (its docs are open then), and shown once known.
+  let files: ContainerFiles | undefined;
+  let asking = false;
+  let askedAt = Number.NEGATIVE_INFINITY;
   const line = new StatusLine({
     out: io.stdout,
     render: (columns) => {
       const agent = device()?.agent();
-      return agent ? formatProgressLine(agent.reporter.snapshot(), { columns }) : undefined;
+      if (!agent) return undefined;
+      const status = agent.reporter.snapshot();
+      const container = status.current[0]?.container;
+      if (container !== undefined && !asking && clock() - askedAt >= COUNT_FILES_MS) {
+        asking = true;
+        askedAt = clock();
+        agent
+          .containerFiles(container)
+          .then(
+            (counted) => {
+              files = counted;
+            },
+            () => {
+              files = undefined;
+            },
+          )
+          .finally(() => {
+            asking = false;
+          });
+      }
+      return formatProgressLine(status, {
+        columns,
+        files: files !== undefined && files.container === container ? files : undefined,
+      });
     },
   }).start();
   return { stdout: line, stop: () => line.stop() };
@@ -62,6 +95,7 @@ export const runDevice: Runner = async (parsed, io) => {
       await untilStopped(io.signal);
     } finally {
       log('device stopping');
+      output.stop(); // no status line (and no doc reads for it) while the agent closes
       await device.close();
     }
   } finally {

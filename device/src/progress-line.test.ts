@@ -132,7 +132,7 @@ describe('ferry device output', () => {
     expect(written[0]).toMatch(/^\S+Z working container photos\n$/);
   });
 
-  it("on a terminal, draws the agent reporter's state under the log lines", () => {
+  it("on a terminal, draws the agent reporter's state under the log lines", async () => {
     const written: string[] = [];
     const stdout = { write: (text: string) => written.push(text), isTTY: true, columns: 100 };
     const reporter = new Reporter({ clock: () => 1000, log: () => {} });
@@ -141,7 +141,15 @@ describe('ferry device output', () => {
     try {
       lineLog(output)('device page: http://127.0.0.1:8788');
       expect(written).toHaveLength(1); // not bound yet: no status line
-      device = { agent: () => ({ reporter }) as unknown as DeviceAgent } as RunningDevice;
+      const asked: string[] = [];
+      const agent = {
+        reporter,
+        containerFiles: async (container: string) => {
+          asked.push(container);
+          return { container, done: 3, total: 10 };
+        },
+      };
+      device = { agent: () => agent as unknown as DeviceAgent } as RunningDevice;
       reporter.space('active', 2 ** 40, 2 ** 30);
       reporter.fileStarted('photos', 'a.jpg', 200).bytes(50);
       lineLog(output)('working container photos');
@@ -149,9 +157,15 @@ describe('ferry device output', () => {
         expect.stringMatching(/^\S+Z working container photos\n$/),
         '\r\x1b[2Kactive · 0 B/s · photos/a.jpg 25%',
       ]);
+      await new Promise((resolve) => setImmediate(resolve)); // the counts arrive in the background
+      lineLog(output)('next line');
+      expect(written.at(-1)).toBe('\r\x1b[2Kactive · photos 3/10 files · 0 B/s · photos/a.jpg 25%');
+      expect(asked).toEqual(['photos']); // asked again only after 2 s
     } finally {
       output.stop();
     }
     expect(written.at(-1)).toBe('\r\x1b[2K');
+    lineLog(output)('device stopped');
+    expect(written.at(-1)).toMatch(/^\S+Z device stopped\n$/); // plain, no status line after stop
   });
 });

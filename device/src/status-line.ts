@@ -26,6 +26,7 @@ export class StatusLine {
   /** False while the last write left a partial line: the status must not be drawn into it. */
   private atLineStart = true;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
 
   constructor(private readonly options: StatusLineOptions) {}
 
@@ -51,15 +52,16 @@ export class StatusLine {
 
   /** Draws the status line again if its text changed (and no partial log line is pending). */
   redraw(): void {
-    if (!this.atLineStart) return;
+    if (!this.atLineStart || this.stopped) return;
     const line = this.options.render(this.options.out.columns);
     if (line === this.shown) return;
     this.options.out.write(line === undefined ? CLEAR : `${CLEAR}${line}`);
     this.shown = line;
   }
 
-  /** Stops redrawing and erases the line: what follows starts on a clean line. */
+  /** Stops redrawing for good and erases the line: later writes pass through as plain lines. */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     if (this.shown !== undefined) this.options.out.write(CLEAR);
