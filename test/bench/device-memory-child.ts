@@ -256,7 +256,7 @@ async function device(
   });
 
   await agent.start();
-  console.log(`device started, reserving the catalog's paths (RSS ${mib(memory().rss)})`);
+  console.log(`device started, setting up its path mapping (RSS ${mib(memory().rss)})`);
   await reserveDone;
   console.log(
     `reserved in ${((phases.get('reserve')?.report()?.ms ?? 0) / 1000).toFixed(1)} s: RSS ${mib(afterReserve?.rss ?? 0)}, heap after GC ${mib(afterReserveGc?.heapUsed ?? 0)}`,

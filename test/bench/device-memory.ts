@@ -225,7 +225,7 @@ async function run(log: (line: string) => void): Promise<string> {
       ],
       ['device', `DeviceAgent offline (no relay), parallel ${device.parallel}, real files under ${tmpdir()}`],
       phaseRow('start-up (tsx, modules, disk state)', device.phases.open),
-      phaseRow(`reserve (${formatCount(device.entries)} paths into the allocator)`, device.phases.reserve),
+      phaseRow('path set-up (`containerPaths`: the twin list only)', device.phases.reserve),
       [
         'right after the reserve',
         `RSS **${mib(device.afterReserve.rss)}**; ${breakdown(device.afterReserve)}; after a full GC heap used ${mib(device.afterReserveGc.heapUsed)}`,
@@ -250,7 +250,7 @@ async function run(log: (line: string) => void): Promise<string> {
     return [
       `One device process works a container of ${formatCount(files)} tiny synthetic files (memory provider) on a real disk folder. ` +
         `The relay's crawler writes the catalog straight into the disk's replica (\`DiskState\`, LevelDB) in a process of its own; then a second process runs \`DeviceAgent\` offline on that disk ` +
-        `(\`containerPaths\` reserves every catalog path before the first file, then the workers fetch with \`--parallel ${parallel}\`, each file fsynced and renamed) ` +
+        `(\`containerPaths\` reads the crawler's twin list, the only paths its allocator holds, then the workers fetch with \`--parallel ${parallel}\`, each file fsynced and renamed) ` +
         `and samples its own \`process.memoryUsage()\` every 250 ms, with \`/proc/self/status\` VmHWM when the work stops. ` +
         `Run: \`npm run bench -- device-memory\` (env FERRY_BENCH_FILES, FERRY_BENCH_PARALLEL, FERRY_BENCH_BUDGET_S, FERRY_BENCH_VARIANT_S; this run: budget ${budgetS} s).`,
       '',
