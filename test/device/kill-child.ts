@@ -3,7 +3,8 @@
  * the disk's LevelDB state (docs, ledger), the replica over it, the container worker with its
  * slots, space gate and reporter, core's local provider and the safe-name mapper, exactly as the
  * runtime wires them. Its disk I/O is the real one, watched: every open of a part file prints
- * `OPEN <flags> <path>` ('a' = resumed, 'w' = from 0) before it happens, every rename
+ * `OPEN <flags> <path>` ('a' = resumed, 'w' = from 0) before it happens, `WROTE <path>` after the
+ * first bytes written to it, every rename
  * `RENAMED <path>` after, so the test sees what a kill interrupted.
  * Run: node --import tsx kill-child.ts DISK SOURCE
  */
@@ -26,8 +27,22 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const disk: DiskIO = {
   ...nodeDisk,
   async open(path, flags) {
-    if (path.endsWith('.ferry-part') && flags !== 'r') say(`OPEN ${flags} ${path}`);
-    return nodeDisk.open(path, flags);
+    if (!path.endsWith('.ferry-part') || flags === 'r') return nodeDisk.open(path, flags);
+    say(`OPEN ${flags} ${path}`);
+    const file = await nodeDisk.open(path, flags);
+    let wrote = false;
+    return {
+      ...file,
+      write: async (bytes) => {
+        await file.write(bytes);
+        // The first bytes are in the part file: a kill from now on lands mid-file.
+        if (!wrote) say(`WROTE ${path}`);
+        wrote = true;
+      },
+      read: (buffer, position) => file.read(buffer, position),
+      sync: () => file.sync(),
+      close: () => file.close(),
+    };
   },
   async rename(from, to) {
     await nodeDisk.rename(from, to);
