@@ -13,6 +13,7 @@ import { type Entry, fetched, version } from './entry.js';
 import { FerryError } from './errors.js';
 import {
   type CrawlEdits,
+  CrawlMerge,
   checkGroupSize,
   MAX_GROUP_SIZE,
   mergeCrawl,
@@ -275,6 +276,21 @@ describe('mergeCrawl classification', () => {
     expect(paths(edits.changed)).toEqual(['a']);
     expect(paths(edits.added)).toEqual(['z']);
     expect(edits.removed).toHaveLength(8);
+  });
+
+  it('takes a streamed listing one entry at a time (CrawlMerge) and refuses use after finish', () => {
+    const merge = new CrawlMerge(nine(), { groupSize: 3 });
+    merge.add(file('a', { size: 99 }));
+    merge.add(file('b'));
+    merge.add(file('z'));
+    expectCode(() => merge.add(file('b')), 'DUPLICATE_PATH');
+    const edits = merge.finish();
+    expect(paths(edits.changed)).toEqual(['a']);
+    expect(edits.unchanged).toBe(1);
+    expect(paths(edits.added)).toEqual(['z']);
+    expect(edits.removed).toHaveLength(7);
+    expectCode(() => merge.add(file('y')), 'INTERNAL');
+    expectCode(() => merge.finish(), 'INTERNAL');
   });
 
   it('holds its rules on random catalogs and listings (seeded; a failure names its seed)', () => {

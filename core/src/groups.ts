@@ -55,55 +55,84 @@ export function mergeCrawl(
    */
   options: { groupSize: number; groupCount?: number },
 ): CrawlEdits {
-  const groupSize = checkGroupSize(options.groupSize);
-  const olds = Array.isArray(old) ? (old as PlacedEntry[]) : [...old];
-  const oldIndex = new Map<string, number>();
-  const groupCounts: number[] = [];
-  for (let g = 0; g < (options.groupCount ?? 0); g++) groupCounts[g] = 0;
-  for (let i = 0; i < olds.length; i++) {
-    const placed = olds[i] as PlacedEntry;
-    if (oldIndex.has(placed.entry.path))
-      throw new FerryError('DUPLICATE_PATH', `the stored catalog holds '${placed.entry.path}' twice`);
-    oldIndex.set(placed.entry.path, i);
-    groupCounts[placed.group] = (groupCounts[placed.group] ?? 0) + 1;
-  }
+  const merge = new CrawlMerge(old, options);
+  for (const entry of fresh) merge.add(entry);
+  return merge.finish();
+}
 
-  const edits: CrawlEdits = { added: [], changed: [], updated: [], removed: [], unchanged: 0, groupCounts };
-  const seenOld = new Uint8Array(olds.length);
-  const newPaths = new Set<string>();
-  const newEntries: Entry[] = [];
-  for (const entry of fresh) {
-    const i = oldIndex.get(entry.path);
-    if (i === undefined) {
-      if (newPaths.has(entry.path)) throw duplicateInListing(entry.path);
-      newPaths.add(entry.path);
-      newEntries.push(entry);
-      continue;
+/**
+ * mergeCrawl one listed entry at a time, for a listing that arrives as a stream: an unchanged
+ * entry is counted and let go, so only the stored catalog and the edits stay in memory, never the
+ * whole fresh listing. `finish()` gives the same edits mergeCrawl gives for the same listing.
+ */
+export class CrawlMerge {
+  readonly #groupSize: number;
+  readonly #olds: PlacedEntry[];
+  readonly #oldIndex = new Map<string, number>();
+  readonly #seenOld: Uint8Array;
+  readonly #newPaths = new Set<string>();
+  readonly #newEntries: Entry[] = [];
+  readonly #edits: CrawlEdits;
+  #finished = false;
+
+  constructor(old: Iterable<PlacedEntry>, options: { groupSize: number; groupCount?: number }) {
+    this.#groupSize = checkGroupSize(options.groupSize);
+    const olds = Array.isArray(old) ? (old as PlacedEntry[]) : [...old];
+    const groupCounts: number[] = [];
+    for (let g = 0; g < (options.groupCount ?? 0); g++) groupCounts[g] = 0;
+    for (let i = 0; i < olds.length; i++) {
+      const placed = olds[i] as PlacedEntry;
+      if (this.#oldIndex.has(placed.entry.path))
+        throw new FerryError('DUPLICATE_PATH', `the stored catalog holds '${placed.entry.path}' twice`);
+      this.#oldIndex.set(placed.entry.path, i);
+      groupCounts[placed.group] = (groupCounts[placed.group] ?? 0) + 1;
     }
-    if (seenOld[i] === 1) throw duplicateInListing(entry.path);
-    seenOld[i] = 1;
-    const before = olds[i] as PlacedEntry;
-    if (!sameVersion(before.entry, entry)) edits.changed.push({ group: before.group, entry });
-    else if (!sameMetadata(before.entry, entry)) edits.updated.push({ group: before.group, entry });
-    else edits.unchanged++;
+    this.#olds = olds;
+    this.#seenOld = new Uint8Array(olds.length);
+    this.#edits = { added: [], changed: [], updated: [], removed: [], unchanged: 0, groupCounts };
   }
 
-  for (let i = 0; i < olds.length; i++) {
-    if (seenOld[i] === 1) continue;
-    const placed = olds[i] as PlacedEntry;
-    edits.removed.push({ path: placed.entry.path, group: placed.group });
-    groupCounts[placed.group] = (groupCounts[placed.group] ?? 1) - 1;
+  /** One entry of the listing; a path listed twice refuses the whole listing (DUPLICATE_PATH). */
+  add(entry: Entry): void {
+    if (this.#finished) throw new FerryError('INTERNAL', 'CrawlMerge.add after finish()');
+    const i = this.#oldIndex.get(entry.path);
+    if (i === undefined) {
+      if (this.#newPaths.has(entry.path)) throw duplicateInListing(entry.path);
+      this.#newPaths.add(entry.path);
+      this.#newEntries.push(entry);
+      return;
+    }
+    if (this.#seenOld[i] === 1) throw duplicateInListing(entry.path);
+    this.#seenOld[i] = 1;
+    const before = this.#olds[i] as PlacedEntry;
+    if (!sameVersion(before.entry, entry)) this.#edits.changed.push({ group: before.group, entry });
+    else if (!sameMetadata(before.entry, entry)) this.#edits.updated.push({ group: before.group, entry });
+    else this.#edits.unchanged++;
   }
 
-  let group = Math.max(groupCounts.length - 1, 0);
-  for (const entry of newEntries) {
-    while ((groupCounts[group] ?? 0) >= groupSize) group++;
-    groupCounts[group] = (groupCounts[group] ?? 0) + 1;
-    edits.added.push({ group, entry });
+  /** The edits, once the listing is complete: removals, then new paths placed. */
+  finish(): CrawlEdits {
+    if (this.#finished) throw new FerryError('INTERNAL', 'CrawlMerge.finish called twice');
+    this.#finished = true;
+    const edits = this.#edits;
+    const groupCounts = edits.groupCounts;
+    for (let i = 0; i < this.#olds.length; i++) {
+      if (this.#seenOld[i] === 1) continue;
+      const placed = this.#olds[i] as PlacedEntry;
+      edits.removed.push({ path: placed.entry.path, group: placed.group });
+      groupCounts[placed.group] = (groupCounts[placed.group] ?? 1) - 1;
+    }
+
+    let group = Math.max(groupCounts.length - 1, 0);
+    for (const entry of this.#newEntries) {
+      while ((groupCounts[group] ?? 0) >= this.#groupSize) group++;
+      groupCounts[group] = (groupCounts[group] ?? 0) + 1;
+      edits.added.push({ group, entry });
+    }
+    // Holes (groups emptied by removals) stay as zero counts so numbers never shift.
+    for (let g = 0; g < groupCounts.length; g++) groupCounts[g] ??= 0;
+    return edits;
   }
-  // Holes (groups emptied by removals) stay as zero counts so numbers never shift.
-  for (let g = 0; g < groupCounts.length; g++) groupCounts[g] ??= 0;
-  return edits;
 }
 
 function duplicateInListing(path: string): FerryError {

@@ -10,18 +10,28 @@ import { foldName, PORTABLE_TARGET, safeRelativePath } from './paths.js';
  * the files under them then go through the device's allocator with their folder.
  */
 export function findTwins(paths: Iterable<string>): Set<string> {
-  const firstByKey = new Map<string, string>();
-  const twins = new Set<string>();
-  for (const path of paths) {
-    const key = foldName(safeRelativePath(path, PORTABLE_TARGET).path, PORTABLE_TARGET);
-    const first = firstByKey.get(key);
-    if (first === undefined) firstByKey.set(key, path);
+  const finder = new TwinFinder();
+  for (const path of paths) finder.add(path);
+  return finder.twins;
+}
+
+/** findTwins for a listing that arrives one path at a time (the crawler's stream). */
+export class TwinFinder {
+  readonly #firstByKey = new Map<string, string>();
+  /** Every path found so far that shares its portable name with another. */
+  readonly twins = new Set<string>();
+
+  add(path: string): void {
+    const folded = foldName(safeRelativePath(path, PORTABLE_TARGET).path, PORTABLE_TARGET);
+    // Most paths fold to themselves: keying by the path itself keeps one string, not two.
+    const key = folded === path ? path : folded;
+    const first = this.#firstByKey.get(key);
+    if (first === undefined) this.#firstByKey.set(key, path);
     else if (first !== path) {
-      twins.add(first);
-      twins.add(path);
+      this.twins.add(first);
+      this.twins.add(path);
     }
   }
-  return twins;
 }
 
 /** Whether `path` or one of its folders is a twin (then the whole path needs the allocator). */

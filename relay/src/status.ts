@@ -128,12 +128,15 @@ export async function containerStatus(
       fetchedBytes = Math.min(tally.fetchedBytes, summary.bytes);
       deleted = tally.deletedUpstream ?? 0;
     } else if (summary.files > 0 || tally !== undefined) {
-      const groupDoc = await existing(docs, groupDocName(container.name, group));
+      const groupName = groupDocName(container.name, group);
+      const groupDoc = await existing(docs, groupName);
       if (groupDoc) {
         const fresh = tallyGroup(groupDoc, container.device);
         fetchedFiles = fresh.fetchedFiles;
         fetchedBytes = fresh.fetchedBytes;
         deleted = fresh.deletedUpstream ?? 0;
+        // Counting once must not pin the doc: a big container has a thousand of them.
+        docs.release?.(groupName);
       }
     }
     view.fetchedFiles += fetchedFiles;

@@ -1,25 +1,25 @@
 import {
   type ContainerMeta,
   type CrawlEdits,
+  CrawlMerge,
   type CrawlState,
   checkGroupSize,
   checkName,
   type Entry,
   entriesMap,
   FerryError,
-  findTwins,
   fromStored,
   type GroupSummary,
   groupDocName,
   indexDocName,
   isFerryError,
-  mergeCrawl,
   metaMap,
   type PlacedEntry,
   type Provider,
   readCrawlState,
   readGroupSummaries,
   removeEntries,
+  TwinFinder,
   validateEntry,
   writeCrawlState,
   writeEntries,
@@ -31,10 +31,13 @@ import type * as Y from 'yjs';
 /**
  * Where the crawler finds the replicated documents. The relay's DocStore fits; so does a Map of
  * Y.Docs in a test. `has` (when given) lets the crawler look for a group doc without creating it.
+ * `release` (when given) lets a group doc leave memory once the crawler is done with it: a store
+ * keeps it while a websocket still uses it and writes every pending update before letting it go.
  */
 export interface DocSource {
   get(name: string): Promise<Y.Doc>;
   has?(name: string): Promise<boolean>;
+  release?(name: string): void;
 }
 
 /** Milliseconds since the epoch; `Date.now` in production, a hand-moved clock in tests. */
@@ -98,15 +101,16 @@ export async function crawlContainer(options: CrawlOptions): Promise<CrawlResult
 
   let applying = false;
   try {
-    const fresh = await listFolder(provider, folder, signal);
+    // The stored catalog first, so the listing can stream through the merge: an unchanged entry
+    // is counted and let go. Only the crawler writes entries, one crawl per container at a time,
+    // so the catalog read here is still the catalog when the edits are written.
     const old = await readCatalog(docs, name, index);
-    throwIfAborted(signal);
-    const edits = mergeCrawl(old.placed, fresh, { groupSize, groupCount: old.groupCount });
+    const { edits, twins } = await mergeListing(provider, folder, old, groupSize, signal);
     // From here on the edits are written; an abort no longer stops them half-way.
     applying = true;
     const result = await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
     // Devices map every other path on their own; these few need their allocator (core/src/twins.ts).
-    writeTwins(index, findTwins(fresh.map((entry) => entry.path)), CRAWLER_ORIGIN);
+    writeTwins(index, twins, CRAWLER_ORIGIN);
     return result;
   } catch (error) {
     const failure = asFerryError(error, applying);
@@ -123,18 +127,30 @@ export async function crawlContainer(options: CrawlOptions): Promise<CrawlResult
   }
 }
 
-/** Streams the listing into a compact array of validated entries (metadata only, no bodies). */
-async function listFolder(provider: Provider, folder: string, signal?: AbortSignal): Promise<Entry[]> {
+/**
+ * Streams the listing through the merge and the twin finder: validated metadata only, no bodies,
+ * and no array of the whole listing. Nothing is written here; any failure refuses it all.
+ */
+async function mergeListing(
+  provider: Provider,
+  folder: string,
+  old: OldCatalog,
+  groupSize: number,
+  signal?: AbortSignal,
+): Promise<{ edits: CrawlEdits; twins: Set<string> }> {
   throwIfAborted(signal);
-  const fresh: Entry[] = [];
+  const merge = new CrawlMerge(old.placed, { groupSize, groupCount: old.groupCount });
+  const twins = new TwinFinder();
   const listing = provider.list(folder, signal === undefined ? {} : { signal });
   for await (const raw of listing) {
     throwIfAborted(signal);
     // validateEntry refuses with BAD_ENTRY naming the entry; the crawl stops as a whole.
-    fresh.push(validateEntry(raw));
+    const entry = validateEntry(raw);
+    merge.add(entry);
+    twins.add(entry.path);
   }
   throwIfAborted(signal);
-  return fresh;
+  return { edits: merge.finish(), twins: twins.twins };
 }
 
 interface OldCatalog {
@@ -161,13 +177,18 @@ async function readCatalog(docs: DocSource, name: string, index: Y.Doc): Promise
     const docName = groupDocName(name, group);
     if (group >= summaries.length && docs.has !== undefined && !(await docs.has(docName))) break;
     const entries = entriesMap(await docs.get(docName));
-    if (group >= summaries.length && entries.size === 0) break;
+    if (group >= summaries.length && entries.size === 0) {
+      docs.release?.(docName);
+      break;
+    }
     let groupBytes = 0;
     for (const [path, stored] of entries) {
       placed.push({ group, entry: fromStored(path, stored) });
       groupBytes += stored.s;
     }
     bytes[group] = groupBytes;
+    // The plain entries are what the merge needs; a 1M-entry container must not keep 1000 Y.Docs.
+    docs.release?.(docName);
   }
   return { placed, summaries, bytes, groupCount: group };
 }
@@ -199,7 +220,8 @@ async function applyEdits(input: ApplyInput): Promise<CrawlResult> {
   // Group docs one at a time (a container of 1M entries must not hold 1000 docs at once), each in
   // one transaction, so a device never sees half of a group's edits.
   for (const group of touched) {
-    const doc = await docs.get(groupDocName(name, group));
+    const docName = groupDocName(name, group);
+    const doc = await docs.get(docName);
     doc.transact(() => {
       writeEntries(doc, writes.get(group) ?? [], CRAWLER_ORIGIN);
       removeEntries(doc, removals.get(group) ?? [], CRAWLER_ORIGIN);
@@ -213,6 +235,7 @@ async function applyEdits(input: ApplyInput): Promise<CrawlResult> {
     let groupBytes = 0;
     for (const stored of entries.values()) groupBytes += stored.s;
     bytes[group] = groupBytes;
+    docs.release?.(docName);
   }
 
   const summaries: [number, GroupSummary][] = [];

@@ -8,6 +8,8 @@ export interface DocReader {
   get(name: string): Promise<Y.Doc>;
   /** When given, status looks for a doc without creating an empty one. */
   has?(name: string): Promise<boolean>;
+  /** When given, status lets a group doc it read for a count leave memory again. */
+  release?(name: string): void;
 }
 
 /** The part of the crawler the API drives (relay/src/crawler's Crawler fits). */
