@@ -6,6 +6,11 @@ export interface StringStore {
 }
 type Sub = StringStore;
 
+/** The parts store also lists its keys: a device sweeps part files nobody will finish. */
+export interface PartStore extends StringStore {
+  keys(): AsyncIterable<string>;
+}
+
 /** Where a verified copy of some content is: its path and the mtime Ferry gave it. */
 export interface Holder {
   /** Relative to the disk root, so the ledger survives the disk being mounted elsewhere. */
@@ -24,7 +29,7 @@ export interface Holder {
  */
 export class Ledger {
   constructor(
-    private readonly parts: Sub,
+    private readonly parts: PartStore,
     private readonly content: Sub,
   ) {}
 
@@ -38,6 +43,15 @@ export class Ledger {
 
   endPart(finalPath: string): Promise<void> {
     return this.parts.del(finalPath);
+  }
+
+  /** Final paths with a part file under `folder` (disk-relative, e.g. a container's folder). */
+  async partsUnder(folder: string): Promise<string[]> {
+    const prefix = `${folder}/`;
+    const found: string[] = [];
+    // Only downloads in progress or broken off are here: a handful, so a full scan is fine.
+    for await (const key of this.parts.keys()) if (key.startsWith(prefix)) found.push(key);
+    return found;
   }
 
   async holderOf(version: string): Promise<Holder | undefined> {

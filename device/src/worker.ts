@@ -100,6 +100,9 @@ export class ContainerWorker {
         changed = false;
         const worked = await this.pass(signal);
         if (!worked && !signal.aborted && !changed) {
+          await this.sweepStaleParts(index).catch((error) =>
+            this.options.reporter.error(this.source.name, error),
+          );
           this.options.reporter.idle();
           await this.idle(index, this.waitBeforeNextPass(), signal);
         }
@@ -143,6 +146,44 @@ export class ContainerWorker {
       await replica.close(progressDocName(name, device));
     }
     return workedAny;
+  }
+
+  /**
+   * Removes the part files of this container once nothing in it is due: every group complete, no
+   * file set aside, the account fine. A part then belongs to a file the cloud deleted or changed
+   * before it was finished (or to a name the path mapping no longer gives), and no download will
+   * ever resume it. Only `.ferry-part` files the ledger lists are touched, never a final name.
+   */
+  async sweepStaleParts(index: Y.Doc): Promise<number> {
+    const { replica, ledger, disk, diskRoot, reporter, device, clock } = this.options;
+    if (this.setAside.size > 0 || this.attentionUntil > clock()) return 0;
+    const summaries = readGroupSummaries(index);
+    if (summaries.length === 0) return 0;
+    const progressName = progressDocName(this.source.name, device);
+    const done = readGroupProgress(await replica.open(progressName));
+    await replica.close(progressName);
+    for (let group = 0; group < summaries.length; group++) {
+      const summary = summaries[group];
+      if (!summary || summary.files === 0) continue;
+      const known = done.get(group);
+      if (!known || known.generation < summary.generation || known.files !== summary.files) return 0;
+      if (known.fetchedFiles !== known.files) return 0;
+    }
+    const containerRoot = join(diskRoot, this.source.name);
+    let removed = 0;
+    for (const key of await ledger.partsUnder(this.source.name)) {
+      const finalPath = join(diskRoot, key);
+      // The ledger lives on the disk: a key that leaves the container folder is not followed.
+      if (isInside(containerRoot, finalPath)) {
+        await disk.remove(finalPath + PART_SUFFIX);
+        reporter.log(
+          `removed the unfinished download ${key}${PART_SUFFIX}: the cloud no longer lists that version`,
+        );
+        removed++;
+      }
+      await ledger.endPart(key);
+    }
+    return removed;
   }
 
   /** With nothing to do now: until the next set-aside file or account is due, or the idle recheck. */

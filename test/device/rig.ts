@@ -18,7 +18,7 @@ import {
 import type * as Y from 'yjs';
 import { type DiskIO, nodeDisk } from '../../device/src/disk-io.js';
 import { type DiskFaults, faultyDisk } from '../../device/src/faulty-disk.js';
-import { Ledger, type StringStore } from '../../device/src/ledger.js';
+import { Ledger, type PartStore } from '../../device/src/ledger.js';
 import { Reporter } from '../../device/src/reporter.js';
 import { Slots } from '../../device/src/slots.js';
 import { SpaceGate } from '../../device/src/space-gate.js';
@@ -40,8 +40,11 @@ import { MapDocs } from '../../relay/src/crawler/testing.js';
 
 export const DEVICE = 'dev1';
 
-export class MemoryStore implements StringStore {
+export class MemoryStore implements PartStore {
   readonly map = new Map<string, string>();
+  async *keys(): AsyncIterable<string> {
+    yield* [...this.map.keys()];
+  }
   async get(key: string): Promise<string | undefined> {
     return this.map.get(key);
   }

@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   deletedUpstream,
   indexDocName,
@@ -11,6 +11,7 @@ import {
 import { MemoryProvider } from '@ferry/core/providers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../device/src/content-hash.js';
+import { PART_SUFFIX } from '../../device/src/fetch-file.js';
 import { Slots } from '../../device/src/slots.js';
 import {
   bytesOf,
@@ -31,6 +32,11 @@ import {
 
 const encoder = new TextEncoder();
 const never = new AbortController().signal;
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** A small account: nested folders, an empty folder, an empty file, one multi-chunk file. */
 function account(seed = 1): MemoryProvider {
@@ -133,6 +139,42 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(await readFile(join(rig.diskRoot, 'c1', 'docs', 'b.txt'), 'utf8')).toBe('bravo 1');
     expect(deletedUpstream(await groupDoc(rig, 'c1', group), DEVICE)).toEqual(['docs/b.txt']);
     expect(await complete(rig, 'c1')).toBe(true);
+  });
+
+  it('a part file whose cloud file was deleted before it finished is removed once the container is complete', async () => {
+    const cloud = account();
+    await crawl(rig, 'c1', cloud);
+    // What a device stopped mid-download leaves: the start of the bytes, and the ledger's note.
+    const part = (container: string) => join(rig.diskRoot, container, 'docs', `b.txt${PART_SUFFIX}`);
+    for (const container of ['c1', 'c2']) {
+      await mkdir(dirname(part(container)), { recursive: true });
+      await writeFile(part(container), 'bra');
+      await rig.ledger.startPart(`${container}/docs/b.txt`, 'md5:0123456789abcdef0123456789abcdef');
+    }
+    const worker = makeWorker(rig, { name: 'c1', provider: cloud });
+    // Not complete yet: a part may still be resumed, so nothing is swept.
+    expect(await worker.sweepStaleParts(await rig.docs.get(indexDocName('c1')))).toBe(0);
+    expect(await readFile(part('c1'), 'utf8')).toBe('bra');
+
+    cloud.remove('docs/b.txt');
+    expect((await crawl(rig, 'c1', cloud)).removed).toBe(1);
+    const run = start(worker);
+    try {
+      await waitFor(
+        async () => (await complete(rig, 'c1')) && !(await exists(part('c1'))),
+        'the stale part gone',
+      );
+    } finally {
+      await run.stop();
+    }
+    expect(await rig.ledger.partsUnder('c1')).toEqual([]);
+    expect(
+      rig.logs.some((line) => line.includes(`removed the unfinished download c1/docs/b.txt${PART_SUFFIX}`)),
+    ).toBe(true);
+    // Another container's part is not this worker's to judge.
+    expect(await readFile(part('c2'), 'utf8')).toBe('bra');
+    expect(await rig.ledger.partsUnder('c2')).toEqual(['c2/docs/b.txt']);
+    expect(await readTree(join(rig.diskRoot, 'c1'))).toEqual(await cloudTree(cloud));
   });
 
   it('a group change under a file in flight aborts it; the worker re-takes the first incomplete group', async () => {
