@@ -20,6 +20,7 @@ import { DiskState } from '../../device/src/disk-state.js';
 import { containerPaths, probeDiskTarget } from '../../device/src/paths.js';
 import { SyncedReplica } from '../../device/src/replica.js';
 import { crawlContainer } from '../../relay/src/crawler/crawl.js';
+import { procStatus } from './lib.js';
 
 export const CONTAINER = 'memory1m';
 export const DEVICE = 'bench-disk';
@@ -112,12 +113,6 @@ function wholeNumber(name: string, text: string | undefined): number {
   if (!Number.isSafeInteger(n) || n < 1)
     throw new Error(`--${name} must be a whole number >= 1, got '${text}'`);
   return n;
-}
-
-/** A size line of /proc/self/status (Linux), in bytes. */
-function procStatus(field: string, text = readFileSync('/proc/self/status', 'utf8')): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
-  return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
 /** Peak resident set size of this process so far, in bytes. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +13,7 @@ import {
   isMain,
   markdownTable,
   runAlone,
+  runBenchChild,
 } from './lib.js';
 
 /** The done-when figure of issue 5: a device works a 1,000,000-entry container in this much RSS. */
@@ -23,7 +23,6 @@ const BYTES_PER_FILE = 4096 + 1024;
 const SPARE_BYTES = 2 * 2 ** 30;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..', '..');
 const CHILD = join(HERE, 'device-memory-child.ts');
 
 /** Knobs from the environment (the runner's arguments are benchmark names). */
@@ -86,34 +85,7 @@ async function checkRoom(folder: string, files: number): Promise<{ freeBytes: nu
 
 /** Runs one mode of the child script, forwards its lines, returns its RESULT. */
 function runChild<T>(args: string[], log: (line: string) => void, nodeFlags: string[] = []): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', 'tsx', CHILD, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let result: T | undefined;
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as T;
-        else if (line !== '') log(`  ${line}`);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0 && result !== undefined) resolve(result);
-      else reject(new Error(`device-memory-child ${args[0]} exited with ${code}: ${stderr.trim()}`));
-    });
-  });
+  return runBenchChild<T>(CHILD, args, log, nodeFlags);
 }
 
 async function folderBytes(folder: string): Promise<number> {

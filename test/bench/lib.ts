@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * What every benchmark module exports. `run` returns the markdown of its own section of
@@ -165,4 +168,53 @@ export async function runAlone(bench: BenchModule): Promise<void> {
   console.log(`# ${bench.title}\n${describeMachine(machine())}\n`);
   const markdown = await bench.run((line) => console.log(line));
   console.log(`\n${markdown}`);
+}
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Runs a benchmark's child script (`node --expose-gc [nodeFlags] --import tsx SCRIPT ARGS`) so the
+ * parent's own memory is never counted. Its lines are logged; its last `RESULT <json>` line is the
+ * answer; a non-zero exit rejects with the end of its stderr.
+ */
+export function runBenchChild<T>(
+  script: string,
+  args: string[],
+  log: (line: string) => void,
+  nodeFlags: string[] = [],
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, '--import', 'tsx', script, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let result: T | undefined;
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as T;
+        else if (line !== '') log(`  ${line}`);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0 && result !== undefined) resolve(result);
+      else reject(new Error(`${script} ${args[0] ?? ''} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** A size line of /proc/self/status (Linux), in bytes. */
+export function procStatus(field: string, text = readFileSync('/proc/self/status', 'utf8')): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
+  return match ? Number(match[1]) * 1024 : Number.NaN;
 }

@@ -7,9 +7,10 @@ import { groupSizeBench } from './groupsize.js';
 import { type BenchModule, describeMachine, hasGc, machine } from './lib.js';
 import { mergeBench } from './merge.js';
 import { emptyPage, replaceHeader, replaceSection, sectionBody } from './page.js';
+import { relayCrawlBench } from './relay-crawl.js';
 
 /** Every benchmark, in page order. A new one is a module plus one line here. */
-const BENCHMARKS: BenchModule[] = [mergeBench, crdtBench, groupSizeBench, deviceMemoryBench];
+const BENCHMARKS: BenchModule[] = [mergeBench, crdtBench, groupSizeBench, relayCrawlBench, deviceMemoryBench];
 
 const PAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
 
