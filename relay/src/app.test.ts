@@ -255,6 +255,57 @@ describe('devices', () => {
   });
 });
 
+describe('device rename', () => {
+  it('sets and clears a display label; the name, token and documents stay', async () => {
+    const token = await userToken('alice');
+    const device = await deviceToken(token, 'pi');
+    const renamed = await call('PATCH', '/api/devices/pi', { token, body: { label: '  Living-room NAS ' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: 'pi', label: 'Living-room NAS', bound: true });
+    expect((await call('GET', '/api/devices', { token })).body.devices).toMatchObject([
+      { name: 'pi', label: 'Living-room NAS' },
+    ]);
+    expect((await call('GET', '/api/status', { token })).body.devices).toMatchObject([
+      { name: 'pi', label: 'Living-room NAS' },
+    ]);
+    // The device's token still names the same device.
+    expect((await call('GET', '/api/device/self', { token: device })).body).toEqual({
+      user: 'alice',
+      device: 'pi',
+    });
+
+    const cleared = await call('PATCH', '/api/devices/pi', { token, body: { label: '' } });
+    expect(cleared.body.label).toBeUndefined();
+    expect((await call('GET', '/api/status', { token })).body.devices[0].label).toBeNull();
+  });
+
+  it('refuses a bad label, a missing body, a device token and another user, changing nothing', async () => {
+    const token = await userToken('alice');
+    const device = await deviceToken(token, 'pi');
+    await call('PATCH', '/api/devices/pi', { token, body: { label: 'NAS' } });
+    const refusals = [
+      await call('PATCH', '/api/devices/pi', { token, body: { label: 'x'.repeat(65) } }),
+      await call('PATCH', '/api/devices/pi', { token, body: { label: 'bell\u0007' } }),
+      await call('PATCH', '/api/devices/pi', { token, body: { label: 42 } }),
+      await call('PATCH', '/api/devices/pi', { token, body: { label: 'NAS', extra: true } }),
+      await call('PATCH', '/api/devices/pi', { token, body: {} }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
+    expect(refusals[0]?.body.error.code).toBe('FERRY_BAD_INPUT');
+    expect((await call('PATCH', '/api/devices/pi', { token: device, body: { label: 'mine' } })).status).toBe(
+      403,
+    );
+    const bob = await userToken('bob');
+    expect((await call('PATCH', '/api/devices/pi', { token: bob, body: { label: 'mine' } })).status).toBe(
+      404,
+    );
+    expect((await call('PATCH', '/api/devices/nope', { token, body: { label: 'x' } })).status).toBe(404);
+    expect((await call('GET', '/api/devices', { token })).body.devices).toMatchObject([
+      { name: 'pi', label: 'NAS' },
+    ]);
+  });
+});
+
 describe('accounts', () => {
   it('lists providers with their option schemas', async () => {
     const token = await userToken('alice');
@@ -554,6 +605,7 @@ describe('status', () => {
     expect(status.body.devices).toEqual([
       {
         name: 'pi',
+        label: null,
         bound: true,
         online: true,
         lastSeen: relay.clock.now,

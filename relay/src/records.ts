@@ -22,6 +22,8 @@ export interface DeviceRecord {
   tokenHash?: string;
   createdAt: number;
   lastSeen?: number;
+  /** Display label set by "rename" (core checkLabel); the name stays the device's identity. */
+  label?: string;
 }
 
 /** AES-256-GCM blob produced by secrets.ts; never leaves the relay, never logged. */

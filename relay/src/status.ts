@@ -19,6 +19,8 @@ export const ONLINE_WINDOW_MS = 2 * 60 * 1000;
 
 export interface DeviceStatusView {
   name: string;
+  /** Display label set by "rename", null when none. */
+  label: string | null;
   bound: boolean;
   online: boolean;
   lastSeen: number | null;
@@ -70,6 +72,7 @@ export async function deviceStatus(
     (isOnline ? isOnline(device.name) : lastSeen !== null && now - lastSeen < ONLINE_WINDOW_MS);
   return {
     name: device.name,
+    label: device.label ?? null,
     bound: device.tokenHash !== undefined,
     online,
     lastSeen,

@@ -53,7 +53,12 @@ export interface Device {
   createdAt: number;
   lastSeen?: number;
   bound: boolean;
+  label?: string;
 }
+
+/** What people see for a device: its label when it has one, else its name. */
+export const deviceTitle = (device: { name: string; label?: string | null }): string =>
+  device.label || device.name;
 
 export interface Container {
   name: string;
@@ -74,6 +79,8 @@ export interface CurrentFile {
 
 export interface DeviceStatusView {
   name: string;
+  /** Display label set by "rename" (null or absent: none; the name is shown). */
+  label?: string | null;
   bound: boolean;
   online: boolean;
   lastSeen: number | null;
@@ -180,6 +187,9 @@ export class Api {
   pairingCode = () => this.call<{ code: string; expiresAt: number }>('POST', '/api/pairing-codes');
   devices = async () => (await this.call<{ devices: Device[] }>('GET', '/api/devices')).devices;
   unbindDevice = (name: string) => this.call<void>('DELETE', `/api/devices/${encodeURIComponent(name)}`);
+  /** Sets the device's display label ('' clears it); its name stays its identity. */
+  renameDevice = (name: string, label: string) =>
+    this.call<Device>('PATCH', `/api/devices/${encodeURIComponent(name)}`, { label });
   providers = async () => (await this.call<{ providers: ProviderInfo[] }>('GET', '/api/providers')).providers;
   accounts = async () => (await this.call<{ accounts: Account[] }>('GET', '/api/accounts')).accounts;
   addAccount = (name: string, provider: string, options: Record<string, string | number | boolean>) =>

@@ -6,6 +6,7 @@ import {
   type Container,
   type ContainerStatusView,
   type DeviceStatusView,
+  deviceTitle,
   type NewContainer,
 } from './api.js';
 import { shared } from './styles.js';
@@ -228,7 +229,10 @@ export class FerryContainers extends LitElement {
             '',
             html`<select id="c-device" name="c-device" required aria-invalid=${this.invalid('c-device')}
               aria-describedby=${described('c-device')}>
-              ${this.devices.map((d) => html`<option value=${d.name}>${d.name}</option>`)}
+              ${this.devices.map(
+                (d) =>
+                  html`<option value=${d.name}>${deviceTitle(d) === d.name ? d.name : `${deviceTitle(d)} (${d.name})`}</option>`,
+              )}
             </select>`,
           )}
           ${this.field(

@@ -1,6 +1,6 @@
 import { html, LitElement } from 'lit';
 import { deviceDocName } from '../../core/src/docs/names.js';
-import type { DeviceStatusView } from './api.js';
+import { type DeviceStatusView, deviceTitle } from './api.js';
 import { formatBytes, formatExact, formatSpeed, formatWhen } from './format.js';
 import { deviceWatch } from './live/device-watch.js';
 import { DocController } from './live/doc-controller.js';
@@ -17,16 +17,21 @@ const STATE_TEXT: Record<string, [string, string]> = {
   unknown: ['Not reported yet', 'muted'],
 };
 
-/** One device: live from its `d/<device>` doc. Emits `ferry-unbind` with `{name}`. */
+/**
+ * One device: live from its `d/<device>` doc. Emits `ferry-unbind` with `{name}` and
+ * `ferry-rename` with `{name, label}`.
+ */
 export class FerryDeviceCard extends LitElement {
   static override properties = {
     device: { attribute: false },
     loadedAt: { type: Number },
     confirming: { state: true },
+    renaming: { state: true },
   };
   declare device: DeviceStatusView;
   declare loadedAt: number;
   declare confirming: boolean;
+  declare renaming: boolean;
   static override styles = shared;
   private readonly live = new DocController(this, undefined, readDevice);
   private tick: ReturnType<typeof setInterval> | undefined;
@@ -36,6 +41,7 @@ export class FerryDeviceCard extends LitElement {
     super();
     this.loadedAt = Date.now();
     this.confirming = false;
+    this.renaming = false;
   }
 
   override connectedCallback(): void {
@@ -62,10 +68,11 @@ export class FerryDeviceCard extends LitElement {
     const [stateText, stateClass] = STATE_TEXT[view.state] ?? [view.state, 'muted'];
     const low = view.freeBytes !== null && view.minFreeBytes !== null && view.freeBytes < view.minFreeBytes;
     const titleId = `device-${view.name}`;
+    const title = deviceTitle(this.device);
     return html`
       <article class="card" aria-labelledby=${titleId}>
         <div class="row spread">
-          <h3 id=${titleId}>${view.name}</h3>
+          <h3 id=${titleId}>${title}</h3>
           <div class="row">
             <span class="badge ${view.online ? 'ok' : 'muted'}">${view.online ? 'Online' : 'Offline'}</span>
             ${
@@ -76,6 +83,7 @@ export class FerryDeviceCard extends LitElement {
           </div>
         </div>
         <dl>
+          ${title !== view.name ? html`<dt>Device name</dt><dd><code>${view.name}</code></dd>` : ''}
           <dt>Last seen</dt>
           <dd title=${formatExact(view.lastSeen)}>${formatWhen(view.lastSeen, now)}</dd>
           <dt>Speed</dt>
@@ -141,25 +149,54 @@ export class FerryDeviceCard extends LitElement {
             </details>`
             : ''
         }
-        <p class="help">
-          Device names are part of the documents and the disk, so a device is not renamed: pair it again
-          under the new name, then unbind the old one.
-        </p>
+        ${
+          this.renaming
+            ? html`<form class="row" @submit=${this.rename} aria-label=${`Rename ${title}`}>
+              <label for=${`label-${view.name}`}>Display name</label>
+              <input id=${`label-${view.name}`} name="label" maxlength="64" .value=${this.device.label ?? ''} />
+              <button type="submit">Save</button>
+              <button type="button" class="secondary" @click=${() => (this.renaming = false)}>Cancel</button>
+              <p class="help">
+                Only the name shown changes: <code>${view.name}</code> stays the device's name in commands,
+                documents and on its disk. Empty shows the device name again.
+              </p>
+            </form>`
+            : ''
+        }
         <div class="row">
+          <button class="secondary" @click=${this.startRename} aria-label=${`Rename ${title}`}>Rename</button>
           ${
             !view.bound
               ? ''
               : this.confirming
-                ? html`<span role="status">Unbind ${view.name}? Its token stops working at once; files on the disk stay.</span>
-                <button class="danger" @click=${this.unbind}>Yes, unbind ${view.name}</button>
+                ? html`<span role="status">Unbind ${title}? Its token stops working at once; files on the disk stay.</span>
+                <button class="danger" @click=${this.unbind}>Yes, unbind ${title}</button>
                 <button class="secondary" @click=${() => (this.confirming = false)}>Keep it</button>`
-                : html`<button class="danger" @click=${() => (this.confirming = true)} aria-label=${`Unbind ${view.name}`}>
+                : html`<button class="danger" @click=${() => (this.confirming = true)} aria-label=${`Unbind ${title}`}>
                 Unbind
               </button>`
           }
         </div>
       </article>
     `;
+  }
+
+  private async startRename() {
+    this.renaming = true;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>(`#label-${CSS.escape(this.device.name)}`)?.focus();
+  }
+
+  private rename(event: SubmitEvent) {
+    event.preventDefault();
+    const label = new FormData(event.target as HTMLFormElement).get('label');
+    this.renaming = false;
+    this.dispatchEvent(
+      new CustomEvent('ferry-rename', {
+        detail: { name: this.device.name, label: typeof label === 'string' ? label : '' },
+        bubbles: true,
+      }),
+    );
   }
 
   private unbind() {

@@ -7,7 +7,7 @@ import './ferry-device-card.js';
 
 /**
  * Devices page: one live card per device, "add device" (a one-time pairing code and the exact
- * command to run on the device's host) and unbinding. Emits `ferry-changed` after an action.
+ * command to run on the device's host), renaming (a display label) and unbinding. Emits `ferry-changed` after an action.
  */
 export class FerryDevices extends LitElement {
   static override properties = {
@@ -52,6 +52,16 @@ export class FerryDevices extends LitElement {
   private paired() {
     this.pairing = undefined;
     this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
+  }
+
+  private async rename(event: CustomEvent<{ name: string; label: string }>) {
+    this.error = undefined;
+    try {
+      await this.api.renameDevice(event.detail.name, event.detail.label);
+      this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
+    } catch (error) {
+      this.error = error instanceof ApiError ? error : undefined;
+    }
   }
 
   private async unbind(event: CustomEvent<{ name: string }>) {
@@ -120,6 +130,7 @@ export class FerryDevices extends LitElement {
                     .device=${device}
                     .loadedAt=${this.loadedAt}
                     @ferry-unbind=${this.unbind}
+                    @ferry-rename=${this.rename}
                   ></ferry-device-card>
                 </li>`,
               )}

@@ -302,6 +302,23 @@ test('first run → login → account → pairing → container → live progres
     expect(docsOpened.filter((path) => /\/g\/\d+$/.test(path))).toEqual([]);
   });
 
+  await test.step('rename: a device gets a display label, its name stays', async () => {
+    const card = page.getByRole('article', { name: 'nas', exact: true });
+    await card.getByRole('button', { name: 'Rename nas' }).click();
+    await expect(card.getByLabel('Display name')).toBeFocused();
+    await card.getByLabel('Display name').fill('Living-room NAS');
+    await card.getByRole('button', { name: 'Save' }).click();
+    const renamed = page.getByRole('article', { name: 'Living-room NAS', exact: true });
+    await expect(renamed).toContainText('Device name');
+    await expect(renamed.getByRole('definition').filter({ hasText: /^nas$/ })).toBeVisible();
+    // Same device, same token: it stays online under its label.
+    await expect(renamed).toContainText('Online');
+    // The page's own session cookie (a GET needs no CSRF header).
+    const listed = await page.request.get(`${relay.url}/api/devices`);
+    expect((await listed.json()).devices).toMatchObject([{ name: 'nas', label: 'Living-room NAS' }]);
+    await shot(page, 'devices-renamed');
+  });
+
   await test.step('phone width: one column, nothing wider than the screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const name of ['Devices', 'Accounts', 'Containers']) {
@@ -345,9 +362,9 @@ test('first run → login → account → pairing → container → live progres
     await page.getByRole('button', { name: 'Remove account photos' }).click();
     await expect(page.getByRole('list', { name: 'Accounts' })).toHaveCount(0);
     await page.getByRole('link', { name: 'Devices' }).click();
-    await page.getByRole('button', { name: 'Unbind nas' }).click();
-    await page.getByRole('button', { name: 'Yes, unbind nas' }).click();
-    const device = page.getByRole('article', { name: 'nas' });
+    await page.getByRole('button', { name: 'Unbind Living-room NAS' }).click();
+    await page.getByRole('button', { name: 'Yes, unbind Living-room NAS' }).click();
+    const device = page.getByRole('article', { name: 'Living-room NAS' });
     await expect(device).toContainText('Not bound');
     await expect(device).toContainText('Offline');
     // The old device token stops working at once.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../errors.js';
 import {
+  checkLabel,
   checkName,
   type DocName,
   deviceDocName,
@@ -100,5 +101,19 @@ describe('checkName', () => {
   });
   it.each(['', '.a', 'a/b', 'a..b', 'a b', `a${'b'.repeat(64)}`])('refuses %j with BAD_INPUT', (name) => {
     expect(codeOf(() => checkName('user', name))).toBe('BAD_INPUT');
+  });
+});
+
+describe('checkLabel', () => {
+  it('trims, composes to NFC, allows any printable text up to 64 characters, and clears with empty', () => {
+    expect(checkLabel('  Living-room NAS\t')).toBe('Living-room NAS');
+    expect(checkLabel('Cafe\u0301 disk')).toBe('Café disk');
+    expect(checkLabel('📦'.repeat(64))).toBe('📦'.repeat(64));
+    expect(checkLabel('   ')).toBe('');
+  });
+
+  it('refuses control characters, more than 64 characters and non-strings with BAD_INPUT', () => {
+    for (const bad of ['a\u0000b', 'line\nbreak', 'x'.repeat(65), 42 as unknown as string])
+      expect(() => checkLabel(bad)).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
   });
 });

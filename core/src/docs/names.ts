@@ -16,6 +16,25 @@ export function checkName(kind: 'container' | 'device' | 'account' | 'user', nam
   return name;
 }
 
+/** Longest display label of a device, in characters. */
+export const MAX_LABEL_LENGTH = 64;
+
+/**
+ * A device's display label (what "rename" sets): free text for people, trimmed, at most
+ * MAX_LABEL_LENGTH characters, no control characters. '' clears it. The device's name stays its
+ * identity: it names its documents, its receipts and its token.
+ */
+export function checkLabel(label: string): string {
+  const trimmed = typeof label === 'string' ? label.trim().normalize('NFC') : '';
+  if (typeof label !== 'string' || [...trimmed].length > MAX_LABEL_LENGTH || /\p{Cc}/u.test(trimmed))
+    throw new FerryError(
+      'BAD_INPUT',
+      'the device label is not allowed',
+      `use at most ${MAX_LABEL_LENGTH} characters without control characters (empty clears it)`,
+    );
+  return trimmed;
+}
+
 /** The replicated documents of DESIGN.md, one variant per kind. */
 export type DocName =
   | { kind: 'index'; container: string }

@@ -1,4 +1,4 @@
-import { checkName, FerryError } from '@ferry/core';
+import { checkLabel, checkName, FerryError } from '@ferry/core';
 import type { ApiTables, Table } from '../db.js';
 import type { DeviceRecord, Principal, UserRecord } from '../records.js';
 import {
@@ -50,6 +50,7 @@ export interface DeviceView {
   createdAt: number;
   lastSeen?: number;
   bound: boolean;
+  label?: string;
 }
 
 const WRONG_CREDENTIALS = () =>
@@ -332,6 +333,21 @@ export class Auth {
   }
 
   /**
+   * Renames a device for people: sets its display label ('' clears it). Its name stays, since it
+   * names the device's documents and receipts on the relay and on its disk.
+   */
+  renameDevice(user: string, name: string, label: string): Promise<DeviceView> {
+    const checked = checkLabel(label);
+    return this.serial(async () => {
+      const device = await this.getDevice(user, name);
+      const { label: _old, ...rest } = device;
+      const renamed: DeviceRecord = checked === '' ? rest : { ...rest, label: checked };
+      await this.tables.devices.put(name, renamed);
+      return view(renamed);
+    });
+  }
+
+  /**
    * Unbinds a device: its token stops working at once. The record stays, tokenless: the name and
    * its documents (`d/<device>`, progress docs) stay this user's, so no other user can take the
    * name over and read them, and a replacement can be paired under the same name.
@@ -354,5 +370,6 @@ export function view(device: DeviceRecord): DeviceView {
     bound: device.tokenHash !== undefined,
   };
   if (device.lastSeen !== undefined) out.lastSeen = device.lastSeen;
+  if (device.label !== undefined) out.label = device.label;
   return out;
 }

@@ -137,6 +137,11 @@ describe('relay CLI runners against a listening relay', () => {
     await runStatus(parsed('status', { ...client, json: false }), table.io);
     expect(table.text()).toContain('CONTAINER');
     expect(table.text()).toMatch(/pi\s+(yes|no)/);
+    // A display label shows beside the name (the name is what commands take).
+    await relay.auth.renameDevice('alice', 'pi', 'Garage Pi');
+    const labelled = io();
+    await runStatus(parsed('status', { ...client, json: false }), labelled.io);
+    expect(labelled.text()).toMatch(/pi "Garage Pi"\s+(yes|no)/);
 
     await expect(
       runAccountRemove(parsed('account remove', client, { NAME: 'mem' }), io().io),

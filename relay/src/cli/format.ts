@@ -36,7 +36,8 @@ export function formatStatus(status: {
   const devices = table(
     ['DEVICE', 'ONLINE', 'LAST SEEN', 'STATE', 'FREE', 'MIN FREE', 'SPEED', 'WORKING ON'],
     status.devices.map((d) => [
-      d.name + (d.bound ? '' : ' (unbound)'),
+      // The label is for people; the name is what commands take, so both show.
+      d.name + (d.label ? ` "${d.label}"` : '') + (d.bound ? '' : ' (unbound)'),
       d.online ? 'yes' : 'no',
       formatTime(d.lastSeen),
       d.state,

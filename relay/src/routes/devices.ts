@@ -49,6 +49,21 @@ export function deviceRoutes(ctx: RouteContext) {
       devices: await ctx.auth.listDevices(await requireUser(ctx.auth, request)),
     }));
 
+    app.patch(
+      '/api/devices/:name',
+      {
+        schema: {
+          params: nameParams,
+          body: objectSchema({ label: { type: 'string', maxLength: 256 } }, ['label']),
+        },
+      },
+      async (request) => {
+        const user = await requireUser(ctx.auth, request);
+        const { name } = request.params as { name: string };
+        return ctx.auth.renameDevice(user, name, (request.body as { label: string }).label);
+      },
+    );
+
     app.delete('/api/devices/:name', { schema: { params: nameParams } }, async (request, reply) => {
       const user = await requireUser(ctx.auth, request);
       await ctx.auth.removeDevice(user, (request.params as { name: string }).name);
