@@ -18,6 +18,7 @@ export const runners: Readonly<Record<string, () => Promise<Runner>>> = {
   login: async () => (await relayCli()).runLogin,
   pair: async () => (await relayCli()).runPair,
   'account add': async () => (await relayCli()).runAccountAdd,
+  'account update': async () => (await relayCli()).runAccountUpdate,
   'account list': async () => (await relayCli()).runAccountList,
   'account remove': async () => (await relayCli()).runAccountRemove,
   'container add': async () => (await relayCli()).runContainerAdd,

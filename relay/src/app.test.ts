@@ -359,6 +359,54 @@ describe('accounts', () => {
     expect((await call('GET', '/api/accounts', { token })).body.accounts).toEqual([]);
   });
 
+  it('updates an account in place: given options replace, null drops, the rest stays; the device gets them', async () => {
+    const token = await userToken('alice');
+    const device = await deviceToken(token, 'pi');
+    await addAccount(token, 'box');
+    await call('POST', '/api/containers', { token, body: { name: 'photos', account: 'box', device: 'pi' } });
+    const optionsOnDevice = async () =>
+      (await call('GET', '/api/device/containers', { token: device })).body.containers[0].options;
+    expect(await optionsOnDevice()).toEqual({ root: '/r', token: 'good', pin: 'key-seen-first' });
+
+    const updated = await call('PATCH', '/api/accounts/box', {
+      token,
+      body: { options: { root: '/new', pin: 'mine' } },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toEqual({ name: 'box', provider: 'fake', createdAt: relay.clock.now });
+    expect(await optionsOnDevice()).toEqual({ root: '/new', token: 'good', pin: 'mine' });
+    // null drops a saved option: the pin is learned again on the check's listing.
+    await call('PATCH', '/api/accounts/box', { token, body: { options: { pin: null } } });
+    expect(await optionsOnDevice()).toEqual({ root: '/new', token: 'good', pin: 'key-seen-first' });
+    const stored = await relay.db.level.sublevel('accounts', { valueEncoding: 'utf8' }).values().all();
+    expect(stored.join()).not.toContain('"good"');
+  });
+
+  it('refuses a bad account update and changes nothing', async () => {
+    const token = await userToken('alice');
+    const device = await deviceToken(token, 'pi');
+    await addAccount(token, 'box');
+    await call('POST', '/api/containers', { token, body: { name: 'photos', account: 'box', device: 'pi' } });
+    const patch = (body: unknown, as = token, name = 'box') =>
+      call('PATCH', `/api/accounts/${name}`, { token: as, body });
+    const refused = await patch({ options: { token: 'bad-secret-value' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('FERRY_BAD_PROVIDER_OPTIONS');
+    expect(refused.body.error.message).toContain('FERRY_AUTH');
+    expect(refused.raw).not.toContain('bad-secret-value');
+    expect((await patch({ options: { root: null } })).body.error.message).toContain("'root'");
+    expect((await patch({ options: { nope: 'x' } })).status).toBe(400);
+    expect((await patch({ options: {} })).status).toBe(400);
+    expect((await patch({})).status).toBe(400);
+    expect((await patch({ options: { root: ['a'] } })).status).toBe(400);
+    expect((await patch({ options: { root: '/x' } }, device)).status).toBe(403);
+    expect((await patch({ options: { root: '/x' } }, await userToken('bob'))).status).toBe(404);
+    expect((await patch({ options: { root: '/x' } }, token, 'nope')).status).toBe(404);
+    const options = (await call('GET', '/api/device/containers', { token: device })).body.containers[0]
+      .options;
+    expect(options).toEqual({ root: '/r', token: 'good', pin: 'key-seen-first' });
+  });
+
   it('refuses to remove an account a container uses', async () => {
     const token = await userToken('alice');
     await deviceToken(token, 'pi');

@@ -199,6 +199,9 @@ export class Api {
       'GET',
       `/api/accounts/${encodeURIComponent(account)}/folders?path=${encodeURIComponent(path)}`,
     );
+  /** New options in place: those given replace the saved ones, the rest stay (the relay checks them). */
+  updateAccount = (name: string, options: Record<string, string | number | boolean | null>) =>
+    this.call<Account>('PATCH', `/api/accounts/${encodeURIComponent(name)}`, { options });
   removeAccount = (name: string) => this.call<void>('DELETE', `/api/accounts/${encodeURIComponent(name)}`);
   containers = async () =>
     (await this.call<{ containers: Container[] }>('GET', '/api/containers')).containers;

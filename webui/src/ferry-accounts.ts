@@ -15,6 +15,13 @@ import { shared } from './styles.js';
 
 type OptionValue = string | number | boolean;
 
+function asRefusal(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+}
+
+const describeRefusal = (refusal: ApiError): string =>
+  `${refusal.message}${refusal.hint ? ` (${refusal.hint})` : ''}`;
+
 const INPUT_TYPE: Record<OptionSpec['type'], string> = {
   string: 'text',
   secret: 'password',
@@ -25,7 +32,8 @@ const INPUT_TYPE: Record<OptionSpec['type'], string> = {
 };
 
 /**
- * Accounts page: the list (with "needs attention"), removal, and the add form generated from
+ * Accounts page: the list (with "needs attention"), new options in place ("Update options", the
+ * fix for a refused credential), removal, and the add form generated from
  * the chosen provider's options schema (`/api/providers`). A refusal of the options — the
  * schema check or the relay's test listing — is shown next to the field it is about.
  */
@@ -40,6 +48,10 @@ export class FerryAccounts extends LitElement {
     formError: { state: true },
     busy: { state: true },
     listError: { state: true },
+    editing: { state: true },
+    editErrors: { state: true },
+    editError: { state: true },
+    editBusy: { state: true },
   };
   declare api: Api;
   declare accounts: Account[];
@@ -51,6 +63,11 @@ export class FerryAccounts extends LitElement {
   declare formError: ApiError | undefined;
   declare busy: boolean;
   declare listError: ApiError | undefined;
+  /** The account whose options are being updated (one at a time). */
+  declare editing: string | undefined;
+  declare editErrors: Record<string, string>;
+  declare editError: ApiError | undefined;
+  declare editBusy: boolean;
   static override styles = shared;
 
   constructor() {
@@ -63,6 +80,10 @@ export class FerryAccounts extends LitElement {
     this.busy = false;
     this.listError = undefined;
     this.containers = [];
+    this.editing = undefined;
+    this.editErrors = {};
+    this.editError = undefined;
+    this.editBusy = false;
   }
 
   private stopWatch: (() => void) | undefined;
@@ -82,17 +103,45 @@ export class FerryAccounts extends LitElement {
     return this.providers.find((p) => p.name === this.provider) ?? this.providers[0];
   }
 
-  private readOptions(form: HTMLFormElement, spec: readonly OptionSpec[]): Record<string, OptionValue> {
+  /**
+   * The typed options. In an update (`prefix` 'edit') an empty field or a "keep" choice is left
+   * out, so the saved value stays; in a new account an empty field is the provider's default.
+   */
+  private readOptions(
+    form: HTMLFormElement,
+    spec: readonly OptionSpec[],
+    prefix = 'opt',
+  ): Record<string, OptionValue> {
     const options: Record<string, OptionValue> = {};
     for (const option of spec) {
-      const input = form.querySelector<HTMLInputElement>(`[name="opt-${option.key}"]`);
+      const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(
+        `[name="${prefix}-${option.key}"]`,
+      );
       if (!input) continue;
-      if (option.type === 'boolean') options[option.key] = input.checked;
-      else if (input.value.trim() === '') continue;
+      if (option.type === 'boolean' && input instanceof HTMLInputElement) options[option.key] = input.checked;
+      else if (option.type === 'boolean') {
+        if (input.value !== '') options[option.key] = input.value === 'true';
+      } else if (input.value.trim() === '') continue;
       else if (option.type === 'integer') options[option.key] = Number(input.value);
       else options[option.key] = option.type === 'secret' ? input.value : input.value.trim();
     }
     return options;
+  }
+
+  /** Which field a refusal of the provider options is about, as `{[id]: text}`, or undefined. */
+  private optionError(
+    refusal: ApiError,
+    spec: readonly OptionSpec[],
+    options: Record<string, OptionValue>,
+    prefix: string,
+  ): Record<string, string> | undefined {
+    if (refusal.code !== 'FERRY_BAD_PROVIDER_OPTIONS') return undefined;
+    const field = fieldOfError(
+      refusal.message,
+      spec.map((option) => option.key),
+      options,
+    );
+    return field ? { [`${prefix}-${field}`]: describeRefusal(refusal) } : undefined;
   }
 
   private async submit(event: SubmitEvent) {
@@ -110,21 +159,55 @@ export class FerryAccounts extends LitElement {
       form.reset();
       this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
     } catch (error) {
-      const refusal =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
-      const text = `${refusal.message}${refusal.hint ? ` (${refusal.hint})` : ''}`;
-      if (refusal.code === 'FERRY_BAD_PROVIDER_OPTIONS') {
-        const keys = provider.options.map((option) => option.key);
-        const field = fieldOfError(refusal.message, keys, options);
-        if (field) this.fieldErrors = { [`opt-${field}`]: text };
-        else this.formError = refusal;
-      } else if (refusal.code === 'FERRY_CONFLICT' || /account name|'name'/.test(refusal.message)) {
-        this.fieldErrors = { 'account-name': text };
+      const refusal = asRefusal(error);
+      const onField = this.optionError(refusal, provider.options, options, 'opt');
+      if (onField) this.fieldErrors = onField;
+      else if (refusal.code === 'FERRY_CONFLICT' || /account name|'name'/.test(refusal.message)) {
+        this.fieldErrors = { 'account-name': describeRefusal(refusal) };
       } else this.formError = refusal;
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
     } finally {
       this.busy = false;
+    }
+  }
+
+  private async openUpdate(account: string) {
+    this.editing = account;
+    this.editErrors = {};
+    this.editError = undefined;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('#edit-title')?.focus();
+  }
+
+  private async submitUpdate(event: SubmitEvent, account: Account, spec: readonly OptionSpec[]) {
+    event.preventDefault();
+    const options = this.readOptions(event.target as HTMLFormElement, spec, 'edit');
+    this.editErrors = {};
+    this.editError = undefined;
+    if (Object.keys(options).length === 0) {
+      this.editError = new ApiError(
+        400,
+        'FERRY_BAD_INPUT',
+        'nothing to change',
+        'fill in the options to replace',
+      );
+      return;
+    }
+    this.editBusy = true;
+    try {
+      await this.api.updateAccount(account.name, options);
+      this.editing = undefined;
+      this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
+    } catch (error) {
+      const refusal = asRefusal(error);
+      const onField = this.optionError(refusal, spec, options, 'edit');
+      if (onField) this.editErrors = onField;
+      else this.editError = refusal;
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    } finally {
+      this.editBusy = false;
     }
   }
 
@@ -138,8 +221,8 @@ export class FerryAccounts extends LitElement {
     }
   }
 
-  private field(id: string, label: string, help: string, input: unknown) {
-    const error = this.fieldErrors[id];
+  private field(id: string, label: string, help: string, input: unknown, errors = this.fieldErrors) {
+    const error = errors[id];
     return html`
       <label for=${id}>${label}${help ? html` <span class="help" id=${`${id}-help`}>${help}</span>` : ''}</label>
       ${input}
@@ -183,6 +266,59 @@ export class FerryAccounts extends LitElement {
     );
   }
 
+  /** An option in the update form: empty (or "keep") leaves the saved value; secrets are never shown. */
+  private updateInput(option: OptionSpec) {
+    const id = `edit-${option.key}`;
+    const invalid = this.editErrors[id] !== undefined;
+    const described = [`${id}-help`, invalid ? `${id}-error` : ''].filter(Boolean).join(' ');
+    const help = `${option.help}; empty keeps the saved value`;
+    const input =
+      option.type === 'boolean'
+        ? html`<select id=${id} name=${id} aria-describedby=${described} aria-invalid=${invalid ? 'true' : 'false'}>
+            <option value="">keep the saved value</option>
+            <option value="true">on</option>
+            <option value="false">off</option>
+          </select>`
+        : html`<input
+            id=${id}
+            name=${id}
+            type=${INPUT_TYPE[option.type]}
+            autocomplete=${option.type === 'secret' ? 'new-password' : 'off'}
+            aria-describedby=${described}
+            aria-invalid=${invalid ? 'true' : 'false'}
+          />`;
+    return this.field(id, option.key, help, input, this.editErrors);
+  }
+
+  private renderUpdate(account: Account) {
+    const spec = this.providers.find((p) => p.name === account.provider)?.options ?? [];
+    return html`<form
+      class="update"
+      @submit=${(event: SubmitEvent) => this.submitUpdate(event, account, spec)}
+      aria-labelledby="edit-title"
+      novalidate
+    >
+      <h4 id="edit-title" tabindex="-1">New options for ${account.name}</h4>
+      <p class="help">
+        Fill in only what changes (a new password, token or key): the other options keep their saved
+        values, which are never shown. The relay tries one listing first; the containers of this account
+        go on with the new options.
+      </p>
+      ${spec.map((option) => this.updateInput(option))}
+      ${
+        this.editError
+          ? html`<p class="error" role="alert">
+            ${this.editError.message}${this.editError.hint ? html` <span class="hint">(${this.editError.hint})</span>` : ''}
+          </p>`
+          : ''
+      }
+      <div class="row">
+        <button type="submit" ?disabled=${this.editBusy}>${this.editBusy ? 'Checking…' : 'Save options'}</button>
+        <button type="button" class="secondary" @click=${() => (this.editing = undefined)}>Cancel</button>
+      </div>
+    </form>`;
+  }
+
   private renderProblems(account: string) {
     const problems = accountProblems(account, this.containers, (device) => deviceWatch.status(device));
     if (problems.length === 0) return '';
@@ -217,10 +353,21 @@ export class FerryAccounts extends LitElement {
                         : ''
                     }
                     ${this.renderProblems(account.name)}
+                    ${this.editing === account.name ? this.renderUpdate(account) : ''}
                   </div>
-                  <button class="danger" aria-label=${`Remove account ${account.name}`} @click=${() => this.removeAccount(account.name)}>
-                    Remove
-                  </button>
+                  <div class="row">
+                    <button
+                      class="secondary"
+                      aria-label=${`Update options of ${account.name}`}
+                      aria-expanded=${this.editing === account.name ? 'true' : 'false'}
+                      @click=${() => this.openUpdate(account.name)}
+                    >
+                      Update options
+                    </button>
+                    <button class="danger" aria-label=${`Remove account ${account.name}`} @click=${() => this.removeAccount(account.name)}>
+                      Remove
+                    </button>
+                  </div>
                 </li>`,
               )}
             </ul>`

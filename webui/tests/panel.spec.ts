@@ -256,7 +256,7 @@ test('first run → login → account → pairing → container → live progres
     const card = page.getByRole('article', { name: 'letters-backup' });
     await expect(card).toContainText('Needs attention', { timeout: 30_000 });
     await expect(card).toContainText(/nas cannot read account letters: FERRY_AUTH: /);
-    await expect(card).toContainText('add it again with working credentials');
+    await expect(card).toContainText('Update options on the Accounts page');
     await expect(page.getByRole('article', { name: 'photos-backup' })).not.toContainText('Needs attention');
     expect(await lowContrastTexts(page)).toEqual([]);
     await shot(page, 'containers-attention');
@@ -271,8 +271,27 @@ test('first run → login → account → pairing → container → live progres
       .filter({ has: page.getByRole('heading', { name: 'photos' }) });
     await expect(photos).not.toContainText('Needs attention');
     await shot(page, 'accounts-attention');
-    // What the page says to do: the container goes, then the account (to be added again).
+    // What the page says to do: new options in place. A refused update changes nothing.
+    await letters.getByRole('button', { name: 'Update options of letters' }).click();
+    await expect(letters.getByRole('heading', { name: 'New options for letters' })).toBeFocused();
+    await letters.locator('#edit-url').fill('http://127.0.0.1:9/nothing-listens');
+    await letters.getByRole('button', { name: 'Save options' }).click();
+    await expect(letters.getByRole('alert')).toContainText('refused a test listing');
+    await letters.locator('#edit-url').fill('');
+    await letters.locator('#edit-password').fill('right-password');
+    await shot(page, 'accounts-update');
+    await letters.getByRole('button', { name: 'Save options' }).click();
+    await expect(letters.getByRole('heading', { name: 'New options for letters' })).toHaveCount(0);
+    // The device takes the new options on its next container list and fetches: the mark goes.
     await page.getByRole('link', { name: 'Containers' }).click();
+    await expect(card.getByRole('progressbar', { name: 'Files' })).toHaveAttribute(
+      'aria-valuetext',
+      /^([1-9]\d*) of \1 fetched$/,
+      { timeout: 30_000 },
+    );
+    await expect(card).not.toContainText('Needs attention', { timeout: 30_000 });
+    expect(await device?.fileText('letters-backup/letters/2025.txt')).toBe('dear ferry\n');
+    // Then it goes, and its account with it, for the steps below.
     await page.getByRole('button', { name: 'Remove container letters-backup' }).click();
     await page.getByRole('button', { name: 'Yes, remove letters-backup' }).click();
     await expect(card).toHaveCount(0);

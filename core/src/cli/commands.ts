@@ -117,6 +117,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [name('account name')],
   },
   {
+    name: 'account update',
+    summary: "change an account's options in place (new credentials), checked with one listing",
+    flags: [
+      {
+        name: 'set',
+        type: 'list',
+        valueName: 'KEY=VALUE',
+        itemFormat: 'key=value',
+        help: 'an option to change, repeatable; options not named keep their saved value',
+      },
+      {
+        name: 'unset',
+        type: 'list',
+        valueName: 'KEY',
+        help: 'a saved option to drop, repeatable (e.g. a password replaced by a key)',
+      },
+      ...CLIENT_FLAGS,
+    ],
+    positionals: [name('account name')],
+  },
+  {
     name: 'account list',
     summary: 'list your cloud accounts (never their credentials)',
     flags: CLIENT_FLAGS,

@@ -9,6 +9,7 @@ import {
   runAccountAdd,
   runAccountList,
   runAccountRemove,
+  runAccountUpdate,
   runContainerAdd,
   runContainerList,
   runContainerRemove,
@@ -108,6 +109,18 @@ describe('relay CLI runners against a listening relay', () => {
       parsed('account add', { ...client, provider: 'memory', set: ['files=250'] }, { NAME: 'mem' }),
       added.io,
     );
+    // In place: a refused update changes nothing, a good one keeps the options it does not name.
+    const update = (set: string[], unset: string[] = []) =>
+      runAccountUpdate(parsed('account update', { ...client, set, unset }, { NAME: 'mem' }), io().io);
+    await expect(update(['failAuth=true'])).rejects.toMatchObject({ code: 'BAD_PROVIDER_OPTIONS' });
+    await expect(update([])).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(update(['seed=2'], ['seed'])).rejects.toMatchObject({ code: 'USAGE' });
+    const updated = io();
+    await runAccountUpdate(
+      parsed('account update', { ...client, set: ['seed=2'], unset: [] }, { NAME: 'mem' }),
+      updated.io,
+    );
+    expect(updated.text()).toContain('account mem updated');
     const accounts = io();
     await runAccountList(parsed('account list', client), accounts.io);
     expect(accounts.text()).toMatch(/mem\s+memory/);

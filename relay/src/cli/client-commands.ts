@@ -71,6 +71,24 @@ export const runAccountAdd: Runner = async (parsed, io) => {
   return 0;
 };
 
+export const runAccountUpdate: Runner = async (parsed, io) => {
+  const target = await relayTarget(parsed.flags, io.env);
+  const name = parsed.positionals.NAME as string;
+  const options: Record<string, string | null> = parseSetFlags(
+    (parsed.flags.set as string[] | undefined) ?? [],
+  );
+  for (const key of (parsed.flags.unset as string[] | undefined) ?? []) {
+    if (key in options)
+      throw new FerryError('USAGE', `--set ${key} and --unset ${key} contradict each other`);
+    options[key] = null;
+  }
+  if (Object.keys(options).length === 0)
+    throw new FerryError('USAGE', 'nothing to change', 'give --set KEY=VALUE or --unset KEY');
+  await apiCall(target, 'PATCH', `/api/accounts/${encodeURIComponent(name)}`, { options }, io.signal);
+  io.stdout.write(`account ${name} updated (a test listing worked); its containers go on with it\n`);
+  return 0;
+};
+
 export const runAccountList: Runner = async (parsed, io) => {
   const target = await relayTarget(parsed.flags, io.env);
   const { accounts } = await apiCall<{ accounts: { name: string; provider: string; createdAt: number }[] }>(

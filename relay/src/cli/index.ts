@@ -3,6 +3,7 @@ export {
   runAccountAdd,
   runAccountList,
   runAccountRemove,
+  runAccountUpdate,
   runContainerAdd,
   runContainerList,
   runContainerRemove,

@@ -8,7 +8,7 @@ import {
 } from '@ferry/core';
 import type { FastifyInstance } from 'fastify';
 import type { AccountRecord } from '../records.js';
-import { encryptJson } from '../secrets.js';
+import { decryptJson, encryptJson } from '../secrets.js';
 import type { RouteContext } from './context.js';
 import { requireUser } from './guard.js';
 import { nameParams, nameSchema, objectSchema } from './schemas.js';
@@ -25,6 +25,13 @@ const addBody = objectSchema(
     options: { type: 'object', additionalProperties: optionValue, maxProperties: 64 },
   },
   ['name', 'provider'],
+);
+
+/** An update's option value: as for a new account, or null to drop a saved option. */
+const optionUpdate = { anyOf: [...optionValue.anyOf, { type: 'null' }] } as const;
+const updateBody = objectSchema(
+  { options: { type: 'object', additionalProperties: optionUpdate, minProperties: 1, maxProperties: 64 } },
+  ['options'],
 );
 
 /** What the API shows of an account: never its options. */
@@ -95,6 +102,56 @@ export function accountRoutes(ctx: RouteContext) {
       });
       return reply.status(201).send(view(record));
     });
+
+    /**
+     * New credentials or settings for an account in place ("reconnect"): the options given replace
+     * the saved ones of the same key (null drops one), the others stay. The result is checked by the provider's
+     * schema and one listing like a new account; only then saved. Containers keep using the
+     * account: devices pick the new options up on their next container list, the crawler on its
+     * next crawl.
+     */
+    app.patch(
+      '/api/accounts/:name',
+      { schema: { params: nameParams, body: updateBody } },
+      async (request) => {
+        const user = await requireUser(ctx.auth, request);
+        const { name } = request.params as { name: string };
+        const given = (request.body as { options: Record<string, unknown> }).options;
+        const record = await ctx.tables.accounts.get(accountKey(user, name));
+        if (!record) throw new FerryError('NOT_FOUND', `no account '${name}'`);
+        const factory = ctx.providers.get(record.provider);
+        if (!factory)
+          throw new FerryError('UNKNOWN_PROVIDER', `no provider '${record.provider}' on this relay any more`);
+        const merged = decryptJson<Record<string, unknown>>(ctx.secretKey, record.options);
+        for (const [key, value] of Object.entries(given)) {
+          // null drops a saved option: a password replaced by a key, a host key pin to learn again.
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        const options = checkProviderOptions(factory, merged);
+        const learned = await tryListing(
+          factory.name,
+          () => factory.create(options),
+          ctx.accountCheckTimeoutMs,
+        );
+        return ctx.auth.serial(async () => {
+          const current = await ctx.tables.accounts.get(accountKey(user, name));
+          if (!current || current.createdAt !== record.createdAt)
+            throw new FerryError(
+              'CONFLICT',
+              `account '${name}' changed while its options were checked`,
+              'try again',
+            );
+          const { needsAttention: _fixed, ...rest } = current;
+          const updated: AccountRecord = {
+            ...rest,
+            options: encryptJson(ctx.secretKey, { ...options, ...learned }),
+          };
+          await ctx.tables.accounts.put(accountKey(user, name), updated);
+          return view(updated);
+        });
+      },
+    );
 
     app.delete('/api/accounts/:name', { schema: { params: nameParams } }, async (request, reply) => {
       const user = await requireUser(ctx.auth, request);

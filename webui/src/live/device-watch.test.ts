@@ -60,7 +60,7 @@ describe('accountProblems', () => {
       { container: 'photos', by: 'relay', device: 'nas', error: 'FERRY_AUTH: token expired' },
     ]);
     expect(accountProblems('box', containers, () => undefined)).toEqual([]);
-    expect(AUTH_FIX).toContain('add it again');
+    expect(AUTH_FIX).toContain('Update options');
   });
 });
 

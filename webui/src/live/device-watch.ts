@@ -120,8 +120,8 @@ export function accountProblems(
   return problems;
 }
 
-/** What a user does about it: the relay keeps account options encrypted and has no edit. */
+/** What a user does about it: new credentials for the account in place (PATCH /api/accounts/:name). */
 export const AUTH_FIX =
-  "Fix the account's options: the relay cannot edit an account, so remove the containers that use it " +
-  '(the files already on the disk stay), remove the account, add it again with working credentials, ' +
-  'then add the containers again.';
+  "Fix the account's options: Update options on the Accounts page takes new credentials (empty fields " +
+  'keep their saved values); the relay tries them with one listing, and the devices go on with them ' +
+  'within seconds, with nothing removed.';
