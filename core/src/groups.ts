@@ -110,6 +110,17 @@ export class CrawlMerge {
     else this.#edits.unchanged++;
   }
 
+  /** Whether the stored catalog held `path` before this crawl. */
+  wasListed(path: string): boolean {
+    return this.#oldIndex.has(path);
+  }
+
+  /** Whether the listing added so far holds `path`. */
+  listed(path: string): boolean {
+    const i = this.#oldIndex.get(path);
+    return i === undefined ? this.#newPaths.has(path) : this.#seenOld[i] === 1;
+  }
+
   /** The edits, once the listing is complete: removals, then new paths placed. */
   finish(): CrawlEdits {
     if (this.#finished) throw new FerryError('INTERNAL', 'CrawlMerge.finish called twice');

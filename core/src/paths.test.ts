@@ -5,10 +5,11 @@ import {
   type DiskTarget,
   diskTarget,
   MAX_SEGMENT_BYTES,
-  PathAllocator,
+  mapWithTwins,
   PORTABLE_TARGET,
   safeRelativePath,
 } from './paths.js';
+import { nameTwins, TwinFinder } from './twins.js';
 
 const EXT4 = diskTarget('ext4');
 const TARGETS: DiskTarget[] = [PORTABLE_TARGET, EXT4, diskTarget('ntfs'), diskTarget('exfat')];
@@ -198,79 +199,60 @@ describe('safeRelativePath: the hostile list of the issue', () => {
         caught = error;
       }
       expect(isFerryError(caught, 'UNSAFE_PATH')).toBe(true);
-      expect(() => new PathAllocator().map(nothing)).toThrow(/names no file/);
+      expect(() => mapWithTwins(nothing, PORTABLE_TARGET, new Map([['x', 'y']]))).toThrow(/names no file/);
     }
     expect(() => safeRelativePath(undefined as unknown as string)).toThrow(/must be a string/);
   });
 });
 
-describe('PathAllocator: twins', () => {
+/** The crawler's naming of one listing (core/src/twins.ts), as the device then maps with it. */
+function namedListing(paths: readonly string[]): ReadonlyMap<string, string> {
+  const finder = new TwinFinder();
+  for (const path of paths) finder.add(path);
+  const listed = new Set(paths);
+  return nameTwins({
+    twins: finder.twins,
+    previous: new Map(),
+    listed: (path) => listed.has(path),
+    wasListed: () => false,
+    holderOf: (key) => finder.holderOf(key),
+  });
+}
+
+describe('mapWithTwins', () => {
   it('gives NFC/NFD twins distinct paths, the natural (NFC) name keeps the plain one', () => {
+    const names = namedListing([NFD_CAFE, NFC_CAFE]);
     for (const target of [PORTABLE_TARGET, EXT4]) {
-      const paths = new PathAllocator(target);
-      expect(paths.map(NFC_CAFE)).toEqual({ path: NFC_CAFE, renamed: false, reasons: [] });
-      const twin = paths.map(NFD_CAFE);
+      expect(mapWithTwins(NFC_CAFE, target, names)).toEqual({ path: NFC_CAFE, renamed: false, reasons: [] });
+      const twin = mapWithTwins(NFD_CAFE, target, names);
       expect(twin.path).toMatch(new RegExp(`^${NFC_CAFE}~[0-9a-f]{8}$`));
       expect(twin.reasons).toEqual(['not-nfc', 'twin']);
-      expect(paths.map(NFD_CAFE)).toEqual(twin);
-      expect(paths.map(NFC_CAFE).path).toBe(NFC_CAFE);
     }
   });
 
-  it('gives case twins distinct paths on a case-insensitive disk only', () => {
-    const folded = new PathAllocator(PORTABLE_TARGET);
-    expect(folded.map('A.txt').path).toBe('A.txt');
-    expect(folded.map('a.txt').path).toMatch(/^a~[0-9a-f]{8}\.txt$/);
-    const exact = new PathAllocator(EXT4);
-    expect(exact.map('A.txt').path).toBe('A.txt');
-    expect(exact.map('a.txt').path).toBe('a.txt');
-  });
-
-  it('gives names that escape alike distinct paths', () => {
-    const paths = new PathAllocator();
-    paths.reserve('a%3Ab');
-    paths.reserve('a:b');
-    expect(paths.map('a:b').path).toMatch(/^a%3Ab~[0-9a-f]{8}$/);
-    expect(paths.map('a%3Ab').path).toBe('a%3Ab');
-    const slashes = new PathAllocator();
-    expect(new Set(['a/b', 'a//b', '/a/b', 'a/b/'].map((p) => slashes.map(p).path)).size).toBe(4);
+  it('gives names that escape alike, and paths that differ only in slashes, distinct paths', () => {
+    const names = namedListing(['a:b', 'a%3Ab']);
+    expect(mapWithTwins('a:b', PORTABLE_TARGET, names).path).toMatch(/^a%3Ab~[0-9a-f]{8}$/);
+    expect(mapWithTwins('a%3Ab', PORTABLE_TARGET, names).path).toBe('a%3Ab');
+    const slashes = ['a/b', 'a//b', '/a/b', 'a/b/', 'a'];
+    const named = namedListing(slashes);
+    expect(new Set(slashes.map((p) => mapWithTwins(p, PORTABLE_TARGET, named).path)).size).toBe(5);
   });
 
   it('keeps a folder and its files together when the folder is a twin', () => {
-    const paths = new PathAllocator();
-    const upper = paths.map('Dir/x.txt').path;
-    const lower = paths.map('dir/x.txt').path;
-    expect(upper).toBe('Dir/x.txt');
-    expect(lower).toMatch(/^dir~[0-9a-f]{8}\/x\.txt$/);
-    expect(posix.dirname(paths.map('dir/y.txt').path)).toBe(posix.dirname(lower));
-    expect(paths.map('dir').path).toBe(posix.dirname(lower));
-    expect(paths.map('Dir').path).toBe('Dir');
+    const names = namedListing(['Dir', 'dir', 'Dir/x.txt', 'dir/x.txt', 'dir/y.txt']);
+    const map = (path: string) => mapWithTwins(path, PORTABLE_TARGET, names).path;
+    expect(map('Dir/x.txt')).toBe('Dir/x.txt');
+    expect(map('dir/x.txt')).toMatch(/^dir~[0-9a-f]{8}\/x\.txt$/);
+    expect(posix.dirname(map('dir/y.txt'))).toBe(map('dir'));
   });
 
-  it('does not hand a name taken by a literal `~hash` name to a twin', () => {
-    const first = new PathAllocator();
-    first.map('A.txt');
-    const tagged = first.map('a.txt').path;
-    const paths = new PathAllocator();
-    for (const name of [tagged, 'A.txt', 'a.txt']) paths.reserve(name);
-    const mapped = ['a.txt', tagged, 'A.txt'].map((name) => paths.map(name).path);
-    expect(mapped[1]).toBe(tagged);
-    expect(new Set(mapped).size).toBe(3);
-  });
-
-  it('is order-free once every name is reserved: the same set gives the same paths', () => {
-    const names = [NFD_CAFE, NFC_CAFE, 'A.txt', 'a.txt', 'a:b', 'a%3Ab', 'DIR/x', 'dir/x', 'Dir/X', 'ok'];
-    const run = (order: string[]): Map<string, string> => {
-      const paths = new PathAllocator();
-      for (const name of [...order].reverse()) paths.reserve(name);
-      return new Map(order.map((name) => [name, paths.map(name).path]));
-    };
-    const once = run(names);
-    expect(run([...names].reverse())).toEqual(once);
-    expect(run([...names.slice(5), ...names.slice(0, 5)])).toEqual(once);
-    expect(once.get(NFC_CAFE)).toBe(NFC_CAFE);
-    expect(once.get('a%3Ab')).toBe('a%3Ab');
-    expect(new Set(once.values()).size).toBe(names.length);
+  it('ignores a stored name that is not one safe segment (a broken or hostile index doc)', () => {
+    for (const hostile of ['../x', 'a/b', '.', '..', 'x\u0000', 'x'.repeat(300), 'a:b'])
+      expect(mapWithTwins('d/f.txt', PORTABLE_TARGET, new Map([['d', hostile]])).path).toBe('d/f.txt');
+    expect(mapWithTwins('d/f.txt', PORTABLE_TARGET, new Map([['d', 'd~12345678']])).path).toBe(
+      'd~12345678/f.txt',
+    );
   });
 });
 
@@ -359,30 +341,32 @@ describe('property: 5,000 hostile strings', () => {
   });
 
   it.each([PORTABLE_TARGET, EXT4])(
-    'the allocator never gives two cloud paths one disk path on $kind',
+    'named by the crawler, no two cloud paths share one disk path on $kind',
     (target) => {
       const fold = (path: string): string =>
         target.caseInsensitive ? path.normalize('NFC').toUpperCase().toLowerCase() : path.normalize('NFC');
-      const paths = new PathAllocator(target);
+      // A listing holds each path once and only paths that name something.
+      const listing = [...new Set(names)].filter((cloudPath) => {
+        try {
+          safeRelativePath(cloudPath);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      const twinNames = namedListing(listing);
       const owner = new Map<string, string>();
-      const given = new Map<string, string>();
       let twins = 0;
-      for (const cloudPath of names) {
-        const mapped = paths.map(cloudPath);
+      for (const cloudPath of listing) {
+        const mapped = mapWithTwins(cloudPath, target, twinNames);
         expect(problems(mapped.path, target)).toEqual([]);
         if (mapped.reasons.includes('twin')) twins++;
-        const before = given.get(cloudPath);
-        if (before !== undefined) expect(mapped.path).toBe(before);
-        given.set(cloudPath, mapped.path);
         const key = fold(mapped.path);
         const holder = owner.get(key) ?? cloudPath;
         expect({ key, holder }).toEqual({ key, holder: cloudPath });
         owner.set(key, cloudPath);
       }
       expect(twins).toBeGreaterThan(10);
-      // Same set, new allocator, same order: same paths (what a restart sees).
-      const again = new PathAllocator(target);
-      for (const cloudPath of names) expect(again.map(cloudPath).path).toBe(given.get(cloudPath));
     },
   );
 });

@@ -278,8 +278,8 @@ function mapSegments(
 const ordered = (reasons: Set<RenameReason>): RenameReason[] => RENAME_REASONS.filter((r) => reasons.has(r));
 
 /**
- * Maps one cloud path to a safe relative disk path, alone (no twins: use PathAllocator for a
- * container). Deterministic; throws UNSAFE_PATH only for a path that names nothing (`''`, `/`).
+ * Maps one cloud path to a safe relative disk path, alone (a container's twins: mapWithTwins).
+ * Deterministic; throws UNSAFE_PATH only for a path that names nothing (`''`, `/`).
  */
 export function safeRelativePath(cloudPath: string, target: DiskTarget = PORTABLE_TARGET): MappedPath {
   const { segments, reasons } = mapSegments(cloudPath, target);
@@ -287,208 +287,45 @@ export function safeRelativePath(cloudPath: string, target: DiskTarget = PORTABL
   return { path, renamed: path !== cloudPath, reasons: ordered(reasons) };
 }
 
-// ---- Twins ------------------------------------------------------------------------------------
-
-/** 64-bit fingerprint of `text` chained on a previous one (two 32-bit murmur-style lanes). */
-let fpHi = 0;
-let fpLo = 0;
-function fingerprint(seedHi: number, seedLo: number, text: string): void {
-  let h1 = seedHi ^ 0x9e3779b9;
-  let h2 = seedLo ^ 0x85ebca6b;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0xcc9e2d51);
-    h1 = (h1 << 15) | (h1 >>> 17);
-    h2 = Math.imul(h2 ^ c, 0x1b873593);
-    h2 = (h2 << 13) | (h2 >>> 19);
-    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+/**
+ * Maps a cloud path with the container's twin names (core/src/twins.ts): a segment whose cloud
+ * prefix has a name there takes that name; every other segment maps as in safeRelativePath. With
+ * no twin names this is safeRelativePath. A stored name that is not one safe segment (a broken or
+ * hostile index doc) is ignored: the segment keeps its own safe name.
+ */
+export function mapWithTwins(
+  cloudPath: string,
+  target: DiskTarget,
+  twinNames: ReadonlyMap<string, string>,
+): MappedPath {
+  if (twinNames.size === 0) return safeRelativePath(cloudPath, target);
+  const { segments, reasons } = mapSegments(cloudPath, target);
+  const names: string[] = [];
+  for (const segment of segments) {
+    const stored = twinNames.get(cloudPath.slice(0, segment.rawEnd));
+    if (stored !== undefined && stored !== '' && isSafeSegment(stored)) {
+      names.push(stored);
+      reasons.add('twin');
+    } else names.push(segment.safe);
   }
-  h1 ^= text.length;
-  h2 ^= Math.imul(text.length, 0x27d4eb2f);
-  h1 = fmix(h1 + Math.imul(h2, 0x2545f491));
-  h2 = fmix(h2 ^ h1);
-  fpHi = h1 >>> 0;
-  fpLo = h2 >>> 0 || 1; // (0, 0) marks an empty slot
+  const path = names.join('/');
+  return { path, renamed: path !== cloudPath, reasons: ordered(reasons) };
 }
 
-function fmix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
+/** A name that maps to itself on the strictest disk, below the top folder: usable as a twin's name. */
+export function isSafeSegment(name: string): boolean {
+  return (
+    typeof name === 'string' &&
+    !name.includes('/') &&
+    name !== '' &&
+    safeRelativePath(`x/${name}`).path === `x/${name}`
+  );
 }
-
-const NATURAL = 1; // the owner's cloud name is its disk name: it outranks any renamed twin
-const FROZEN = 2; // handed out by map(): the owner of this disk name never changes again
 
 /**
- * Open-addressing table: fingerprint of (cloud parent, folded disk name) → fingerprint of the cloud
- * path that owns the disk name. 17 bytes a slot instead of two strings a path.
+ * A twin's own name: `<stem>~<8 hex><ext>` from its safe name and the hash of its cloud path
+ * (`attempt` > 0 when that name is taken too).
  */
-class OwnerTable {
-  private keys = new Uint32Array(2 * 1024);
-  private owners = new Uint32Array(2 * 1024);
-  private flags = new Uint8Array(1024);
-  size = 0;
-
-  /** Slot of the key, or of the empty place where it would go. */
-  slot(hi: number, lo: number): number {
-    const mask = this.flags.length - 1;
-    let i = (Math.imul(hi, 0x9e3779b1) ^ lo) & mask;
-    while (this.keys[2 * i + 1] !== 0 && (this.keys[2 * i] !== hi || this.keys[2 * i + 1] !== lo))
-      i = (i + 1) & mask;
-    return i;
-  }
-
-  used(i: number): boolean {
-    return this.keys[2 * i + 1] !== 0;
-  }
-
-  ownedBy(i: number, hi: number, lo: number): boolean {
-    return this.owners[2 * i] === hi && this.owners[2 * i + 1] === lo;
-  }
-
-  flagsAt(i: number): number {
-    return this.flags[i] as number;
-  }
-
-  /** Lower rank wins: natural names first, then the smaller owner fingerprint (order-free). */
-  outranks(i: number, natural: boolean, hi: number, lo: number): boolean {
-    const theirs = ((this.flags[i] as number) & NATURAL) !== 0;
-    if (natural !== theirs) return natural;
-    const oh = this.owners[2 * i] as number;
-    return hi !== oh ? hi < oh : lo < (this.owners[2 * i + 1] as number);
-  }
-
-  set(i: number, keyHi: number, keyLo: number, ownerHi: number, ownerLo: number, flags: number): void {
-    if (!this.used(i)) {
-      this.keys[2 * i] = keyHi;
-      this.keys[2 * i + 1] = keyLo;
-      this.size++;
-    }
-    this.owners[2 * i] = ownerHi;
-    this.owners[2 * i + 1] = ownerLo;
-    this.flags[i] = flags;
-    if (this.size * 10 > this.flags.length * 7) this.grow();
-  }
-
-  freeze(i: number): void {
-    this.flags[i] = (this.flags[i] as number) | FROZEN;
-  }
-
-  private grow(): void {
-    const { keys, owners, flags } = this;
-    this.keys = new Uint32Array(keys.length * 2);
-    this.owners = new Uint32Array(owners.length * 2);
-    this.flags = new Uint8Array(flags.length * 2);
-    for (let i = 0; i < flags.length; i++) {
-      const hi = keys[2 * i] as number;
-      const lo = keys[2 * i + 1] as number;
-      if (lo === 0) continue;
-      const j = this.slot(hi, lo);
-      this.keys[2 * j] = hi;
-      this.keys[2 * j + 1] = lo;
-      this.owners[2 * j] = owners[2 * i] as number;
-      this.owners[2 * j + 1] = owners[2 * i + 1] as number;
-      this.flags[j] = flags[i] as number;
-    }
-  }
-}
-
-const ROOT_HI = 0x243f6a88;
-const ROOT_LO = 0x85a308d3;
-
-/**
- * Maps the cloud paths of one container on one device and keeps twins apart: two cloud paths
- * whose mapped names fold to the same disk name in the same folder (NFC/NFD, case on a
- * case-insensitive disk, names that escape alike) get distinct disk paths.
- *
- * Rule: the twin whose cloud name is already its disk name ("natural") keeps the plain name; if
- * none or several are natural, the one with the smallest fingerprint of its cloud path does. Every
- * other twin gets `~<hash>` before its extension, the hash of its own cloud path, so its name does
- * not depend on how many twins there are. The rule is order-free for names passed to reserve()
- * first; map() alone lets the first name mapped keep the plain name (a name once handed out never
- * moves within this allocator). See docs/paths.md.
- */
-export class PathAllocator {
-  private readonly table = new OwnerTable();
-
-  constructor(readonly target: DiskTarget = PORTABLE_TARGET) {}
-
-  /** How many (folder, name) pairs the allocator remembers. */
-  get size(): number {
-    return this.table.size;
-  }
-
-  /** Makes the allocator aware of a cloud path without handing out its name (any order). */
-  reserve(cloudPath: string): void {
-    this.walk(cloudPath, false);
-  }
-
-  map(cloudPath: string): MappedPath {
-    return this.walk(cloudPath, true);
-  }
-
-  private walk(cloudPath: string, assign: boolean): MappedPath {
-    const { segments, reasons } = mapSegments(cloudPath, this.target);
-    const table = this.table;
-    const names: string[] = [];
-    let parentHi = ROOT_HI;
-    let parentLo = ROOT_LO;
-    let start = 0;
-    for (const segment of segments) {
-      fingerprint(parentHi, parentLo, cloudPath.slice(start, segment.rawEnd));
-      const ownerHi = fpHi;
-      const ownerLo = fpLo;
-      const natural = segment.safe === segment.raw;
-      fingerprint(parentHi, parentLo, foldName(segment.safe, this.target));
-      const keyHi = fpHi;
-      const keyLo = fpLo;
-      const i = table.slot(keyHi, keyLo);
-      const flags = (natural ? NATURAL : 0) | (assign ? FROZEN : 0);
-      let name = segment.safe;
-      if (!table.used(i)) table.set(i, keyHi, keyLo, ownerHi, ownerLo, flags);
-      else if (table.ownedBy(i, ownerHi, ownerLo)) {
-        if (assign) table.freeze(i);
-      } else if ((table.flagsAt(i) & FROZEN) === 0 && table.outranks(i, natural, ownerHi, ownerLo))
-        table.set(i, keyHi, keyLo, ownerHi, ownerLo, flags);
-      else if (assign) {
-        name = this.twinName(
-          segment.safe,
-          cloudPath.slice(0, segment.rawEnd),
-          parentHi,
-          parentLo,
-          ownerHi,
-          ownerLo,
-        );
-        reasons.add('twin');
-      }
-      names.push(name);
-      parentHi = ownerHi;
-      parentLo = ownerLo;
-      start = segment.rawEnd;
-    }
-    const path = names.join('/');
-    return { path, renamed: path !== cloudPath, reasons: ordered(reasons) };
-  }
-
-  /** `<stem>~<hash of the cloud path><ext>`, the next hash if even that name is taken. */
-  private twinName(
-    safe: string,
-    cloudPrefix: string,
-    parentHi: number,
-    parentLo: number,
-    ownerHi: number,
-    ownerLo: number,
-  ): string {
-    for (let attempt = 0; ; attempt++) {
-      const name = withTag(safe, shortHash(attempt === 0 ? cloudPrefix : `${cloudPrefix}\u0000${attempt}`));
-      fingerprint(parentHi, parentLo, foldName(name, this.target));
-      const i = this.table.slot(fpHi, fpLo);
-      if (!this.table.used(i)) {
-        this.table.set(i, fpHi, fpLo, ownerHi, ownerLo, FROZEN);
-        return name;
-      }
-      if (this.table.ownedBy(i, ownerHi, ownerLo)) return name;
-    }
-  }
+export function twinTag(safeName: string, cloudPath: string, attempt = 0): string {
+  return withTag(safeName, shortHash(attempt === 0 ? cloudPath : `${cloudPath}\u0000${attempt}`));
 }

@@ -4,53 +4,35 @@ import {
   type DiskTarget,
   diskTarget,
   indexDocName,
-  PathAllocator,
+  mapWithTwins,
   PORTABLE_TARGET,
-  readTwins,
-  safeRelativePath,
-  touchesTwin,
+  readTwinNames,
   twinsMap,
 } from '@ferry/core';
 import type { PathMapper, Replica } from './worker.js';
 
 /**
- * Safe disk paths for one container. Every cloud path maps on its own (core's safeRelativePath:
- * stays under the container's folder, fits the disk), except the few the crawler lists as twins in
- * the index doc (NFC/NFD spellings, case twins, names that escape alike) and the paths under a twin
- * folder: those go through one PathAllocator, which reserves all of them before mapping any, so
- * which twin keeps the plain name does not depend on the order files are fetched in. Memory stays
- * flat whatever the catalog's size (no table of a million paths).
- *
- * The twin list follows the index doc live; when it changes the allocator starts over with the new
- * list. A twin that appears in a later crawl may then take the plain name from the one already on
- * the disk: the worker keeps the file it replaces under `.ferry/versions`.
+ * Safe disk paths for one container: every cloud path maps on its own (core's safeRelativePath:
+ * stays under the container's folder, fits the disk), except the few the crawler named in the
+ * index doc's `twins` map (NFC/NFD spellings, case twins, names that escape alike), which take
+ * those names, and the paths under a named twin folder, which follow it (core mapWithTwins). The
+ * crawler keeps a name once given, so a path's disk path never changes while it is listed, also
+ * when a twin appears or goes in a later crawl. Memory stays flat whatever the catalog's size.
  */
 export async function containerPaths(
   replica: Replica,
   container: string,
   target: DiskTarget,
 ): Promise<PathMapper> {
-  // Kept open for the worker's life, so the twin list stays current (the worker holds it open too).
+  // Kept open for the worker's life, so the names stay current (the worker holds it open too).
   const index = await replica.open(indexDocName(container));
-  let allocator: PathAllocator | undefined;
-  let twins = new Set<string>();
-  const load = () => {
-    twins = readTwins(index);
-    allocator = undefined;
-  };
-  load();
-  twinsMap(index).observe(load);
+  let names = readTwinNames(index);
+  twinsMap(index).observe(() => {
+    names = readTwinNames(index);
+  });
   return {
     map(cloudPath) {
-      if (!touchesTwin(cloudPath, twins)) {
-        const mapped = safeRelativePath(cloudPath, target);
-        return { path: mapped.path, renamed: mapped.renamed };
-      }
-      if (!allocator) {
-        allocator = new PathAllocator(target);
-        for (const twin of [...twins].sort()) allocator.reserve(twin);
-      }
-      const mapped = allocator.map(cloudPath);
+      const mapped = mapWithTwins(cloudPath, target, names);
       return { path: mapped.path, renamed: mapped.renamed };
     },
   };

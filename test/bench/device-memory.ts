@@ -222,7 +222,7 @@ async function run(log: (line: string) => void): Promise<string> {
     return [
       `One device process works a container of ${formatCount(files)} tiny synthetic files (memory provider) on a real disk folder. ` +
         `The relay's crawler writes the catalog straight into the disk's replica (\`DiskState\`, LevelDB) in a process of its own; then a second process runs \`DeviceAgent\` offline on that disk ` +
-        `(\`containerPaths\` reads the crawler's twin list, the only paths its allocator holds, then the workers fetch with \`--parallel ${parallel}\`, each file fsynced and renamed) ` +
+        `(\`containerPaths\` reads the crawler's twin names, the only paths it keeps, then the workers fetch with \`--parallel ${parallel}\`, each file fsynced and renamed) ` +
         `and samples its own \`process.memoryUsage()\` every 250 ms, with \`/proc/self/status\` VmHWM when the work stops. ` +
         `Run: \`npm run bench -- device-memory\` (env FERRY_BENCH_FILES, FERRY_BENCH_PARALLEL, FERRY_BENCH_BUDGET_S, FERRY_BENCH_VARIANT_S; this run: budget ${budgetS} s).`,
       '',

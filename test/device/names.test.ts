@@ -7,16 +7,19 @@ import {
   groupDocName,
   indexDocName,
   md5Hex,
-  PathAllocator,
+  nameTwins,
   type Provider,
   type ReadOptions,
   readEntries,
   readReceipt,
+  TwinFinder,
   version,
   writeEntries,
   writeGroupSummaries,
+  writeTwinNames,
 } from '@ferry/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { containerPaths } from '../../device/src/paths.js';
 import type { PathMapper } from '../../device/src/worker.js';
 import { asIs, crawl, DEVICE, groupDoc, makeRig, makeWorker, type Rig, readTree } from './rig.js';
 
@@ -111,9 +114,9 @@ async function expectConfined(rig: Rig, ...containers: string[]): Promise<void> 
   }
 }
 
-function allocator(): PathMapper {
-  const paths = new PathAllocator(diskTarget('ext4'));
-  return { map: (cloudPath) => paths.map(cloudPath) };
+/** The device's own mapper: safe names, with the twin names the crawler put in the index doc. */
+function safeNames(rig: Rig, container: string): Promise<PathMapper> {
+  return containerPaths(rig.replica, container, diskTarget('ext4'));
 }
 
 /** Writes entries into group 0 the way a crawler would, without the crawler's checks. */
@@ -125,9 +128,21 @@ async function plant(rig: Rig, container: string, cloud: HostileProvider): Promi
   );
   let bytes = 0;
   for (const body of cloud.files.values()) bytes += body.length;
-  writeGroupSummaries(await rig.docs.get(indexDocName(container)), [
-    [0, { files: cloud.files.size, bytes, generation: 1 }],
-  ]);
+  const index = await rig.docs.get(indexDocName(container));
+  writeGroupSummaries(index, [[0, { files: cloud.files.size, bytes, generation: 1 }]]);
+  // The twin names a crawler would have given this listing.
+  const finder = new TwinFinder();
+  for (const path of cloud.files.keys()) finder.add(path);
+  writeTwinNames(
+    index,
+    nameTwins({
+      twins: finder.twins,
+      previous: new Map(),
+      listed: (path) => cloud.files.has(path),
+      wasListed: () => false,
+      holderOf: (key) => finder.holderOf(key),
+    }),
+  );
 }
 
 describe('hostile cloud names through the worker', () => {
@@ -139,11 +154,11 @@ describe('hostile cloud names through the worker', () => {
     await rig.close();
   });
 
-  it('with the path allocator every file lands under the container, renamed, each with its own content', async () => {
+  it('with safe and twin names every file lands under the container, renamed, each with its own content', async () => {
     const cloud = cloudOf(CRAWLABLE);
     const crawled = await crawl(rig, 'c1', cloud, { groupSize: 100 });
     expect(crawled.files).toBe(CRAWLABLE.length);
-    await makeWorker(rig, { name: 'c1', provider: cloud, paths: allocator() }).pass(never);
+    await makeWorker(rig, { name: 'c1', provider: cloud, paths: await safeNames(rig, 'c1') }).pass(never);
 
     await expectConfined(rig, 'c1');
     const doc = await groupDoc(rig, 'c1', 0);
@@ -177,7 +192,7 @@ describe('hostile cloud names through the worker', () => {
     await expect(crawl(rig, 'probe', cloud)).rejects.toMatchObject({ code: 'BAD_ENTRY' });
     await plant(rig, 'c1', cloud);
     await plant(rig, 'c2', cloud);
-    await makeWorker(rig, { name: 'c1', provider: cloud, paths: allocator() }).pass(never);
+    await makeWorker(rig, { name: 'c1', provider: cloud, paths: await safeNames(rig, 'c1') }).pass(never);
     await makeWorker(rig, { name: 'c2', provider: cloud, paths: asIs }, { attempts: 1 }).pass(never);
     await expectConfined(rig, 'c1', 'c2');
     // With safe names every one of them landed.

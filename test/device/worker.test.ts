@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import {
   deletedUpstream,
   indexDocName,
+  PORTABLE_TARGET,
   readEntries,
   readGroupSummaries,
   readReceipt,
@@ -12,6 +13,7 @@ import { MemoryProvider } from '@ferry/core/providers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../device/src/content-hash.js';
 import { PART_SUFFIX } from '../../device/src/fetch-file.js';
+import { containerPaths } from '../../device/src/paths.js';
 import { Slots } from '../../device/src/slots.js';
 import {
   bytesOf,
@@ -175,6 +177,36 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(await readFile(part('c2'), 'utf8')).toBe('bra');
     expect(await rig.ledger.partsUnder('c2')).toEqual(['c2/docs/b.txt']);
     expect(await readTree(join(rig.diskRoot, 'c1'))).toEqual(await cloudTree(cloud));
+  });
+
+  it('a case twin in a later crawl gets its own name; the file on the disk never moves', async () => {
+    const cloud = new MemoryProvider();
+    cloud.put('docs/a.txt', encoder.encode('lower'), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'c1', cloud);
+    // The device's own mapper, on the strictest disk: it reads the crawler's twin names.
+    const paths = await containerPaths(rig.replica, 'c1', PORTABLE_TARGET);
+    const worker = makeWorker(rig, { name: 'c1', provider: cloud, paths });
+    await worker.pass(never);
+    const onDisk = (path: string) => readFile(join(rig.diskRoot, 'c1', path), 'utf8');
+    expect(await onDisk('docs/a.txt')).toBe('lower');
+
+    cloud.put('docs/A.txt', encoder.encode('upper'), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'c1', cloud);
+    await worker.pass(never);
+    const upper = paths.map('docs/A.txt').path;
+    expect(upper).toMatch(/^docs\/A~[0-9a-f]{8}\.txt$/);
+    expect([await onDisk('docs/a.txt'), await onDisk(upper)]).toEqual(['lower', 'upper']);
+    // Nothing was replaced, so nothing had to be kept aside.
+    expect(await exists(join(rig.diskRoot, '.ferry', 'versions'))).toBe(false);
+
+    // The plain one goes upstream (its file stays); the other keeps its name and follows edits.
+    cloud.remove('docs/a.txt');
+    cloud.put('docs/A.txt', encoder.encode('upper, edited'), { mtime: 1_600_000_001_000 });
+    await crawl(rig, 'c1', cloud);
+    await worker.pass(never);
+    expect(paths.map('docs/A.txt').path).toBe(upper);
+    expect([await onDisk('docs/a.txt'), await onDisk(upper)]).toEqual(['lower', 'upper, edited']);
+    expect(await complete(rig, 'c1')).toBe(true);
   });
 
   it('a group change under a file in flight aborts it; the worker re-takes the first incomplete group', async () => {

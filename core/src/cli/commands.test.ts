@@ -20,6 +20,7 @@ describe('the command table', () => {
         'account add',
         'account list',
         'account remove',
+        'account update',
         'container add',
         'container list',
         'container remove',

@@ -89,22 +89,30 @@ export function readGroupSummaries(doc: Y.Doc): GroupSummary[] {
 }
 
 /**
- * `twins`: cloud paths that share a disk path with another one on the strictest disk (see
- * core/src/twins.ts). Written by the crawler after each complete listing; usually empty.
+ * `twins`: the crawler's names for the cloud paths that would share a disk path with another one
+ * on the strictest disk (core/src/twins.ts nameTwins): path → '' (keeps its own safe name) or the
+ * name of its last segment. Usually empty. (`true`, from an earlier layout, reads as ''.)
  */
-export const twinsMap = (doc: Y.Doc): Y.Map<true> => doc.getMap<true>('twins');
+export const twinsMap = (doc: Y.Doc): Y.Map<string | true> => doc.getMap<string | true>('twins');
 
-export function writeTwins(doc: Y.Doc, twins: ReadonlySet<string>, origin: unknown = 'crawler'): void {
+/** Writes the crawl's twin names: only the keys that changed, in one transaction. */
+export function writeTwinNames(
+  doc: Y.Doc,
+  names: ReadonlyMap<string, string>,
+  origin: unknown = 'crawler',
+): void {
   const map = twinsMap(doc);
-  const gone = [...map.keys()].filter((path) => !twins.has(path));
-  const added = [...twins].filter((path) => !map.has(path));
-  if (gone.length === 0 && added.length === 0) return;
+  const gone = [...map.keys()].filter((path) => !names.has(path));
+  const changed = [...names].filter(([path, name]) => map.get(path) !== name);
+  if (gone.length === 0 && changed.length === 0) return;
   doc.transact(() => {
     for (const path of gone) map.delete(path);
-    for (const path of added) map.set(path, true);
+    for (const [path, name] of changed) map.set(path, name);
   }, origin);
 }
 
-export function readTwins(doc: Y.Doc): Set<string> {
-  return new Set(twinsMap(doc).keys());
+export function readTwinNames(doc: Y.Doc): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, name] of twinsMap(doc)) out.set(path, typeof name === 'string' ? name : '');
+  return out;
 }

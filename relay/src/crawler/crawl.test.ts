@@ -12,7 +12,7 @@ import {
   readGroupSummaries,
   readMeta,
   readReceipt,
-  readTwins,
+  readTwinNames,
   version,
   writeEntries,
   writeReceipt,
@@ -355,16 +355,27 @@ describe('crawlContainer', () => {
 });
 
 describe('twins', () => {
-  it('records the paths that share a disk name with another, and forgets them when one goes', async () => {
+  it('names the paths that share a disk name with another, and keeps a given name across crawls', async () => {
     const provider = account(2);
-    provider.put('docs/A.txt', encoder.encode('upper'), { mtime: 1_600_000_000_000 });
     provider.put('docs/a.txt', encoder.encode('lower'), { mtime: 1_600_000_000_000 });
     const docs = new MapDocs();
     await crawlContainer(options(provider, docs));
     const index = await docs.get(indexDocName('photos'));
-    expect(readTwins(index)).toEqual(new Set(['A.txt', 'a.txt']));
+    expect(readTwinNames(index).size).toBe(0);
+
+    // A case twin arrives: the file already listed keeps its plain name, the newcomer is named.
+    provider.put('docs/A.txt', encoder.encode('upper'), { mtime: 1_600_000_000_000 });
+    await crawlContainer(options(provider, docs));
+    const names = readTwinNames(index);
+    expect(names.get('a.txt')).toBe('');
+    expect(names.get('A.txt')).toMatch(/^A~[0-9a-f]{8}\.txt$/);
+
+    // The plain one goes: the named one keeps its name (a disk holds it there), the other leaves.
     provider.remove('docs/a.txt');
     await crawlContainer(options(provider, docs));
-    expect(readTwins(index).size).toBe(0);
+    expect(readTwinNames(index)).toEqual(new Map([['A.txt', names.get('A.txt')]]));
+    provider.remove('docs/A.txt');
+    await crawlContainer(options(provider, docs));
+    expect(readTwinNames(index).size).toBe(0);
   });
 });

@@ -14,17 +14,19 @@ import {
   indexDocName,
   isFerryError,
   metaMap,
+  nameTwins,
   type PlacedEntry,
   type Provider,
   readCrawlState,
   readGroupSummaries,
+  readTwinNames,
   removeEntries,
   TwinFinder,
   validateEntry,
   writeCrawlState,
   writeEntries,
   writeGroupSummaries,
-  writeTwins,
+  writeTwinNames,
 } from '@ferry/core';
 import type * as Y from 'yjs';
 
@@ -105,13 +107,14 @@ export async function crawlContainer(options: CrawlOptions): Promise<CrawlResult
     // is counted and let go. Only the crawler writes entries, one crawl per container at a time,
     // so the catalog read here is still the catalog when the edits are written.
     const old = await readCatalog(docs, name, index);
-    const { edits, twins } = await mergeListing(provider, folder, old, groupSize, signal);
+    const { edits, twinNames } = await mergeListing(provider, folder, old, groupSize, signal, index);
     // From here on the edits are written; an abort no longer stops them half-way.
     applying = true;
-    const result = await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
-    // Devices map every other path on their own; these few need their allocator (core/src/twins.ts).
-    writeTwins(index, twins, CRAWLER_ORIGIN);
-    return result;
+    // Devices map every other path on their own; these few take the names given here
+    // (core/src/twins.ts). Written before the entries, so a device that sees a new twin's entry
+    // has its name already.
+    writeTwinNames(index, twinNames, CRAWLER_ORIGIN);
+    return await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
   } catch (error) {
     const failure = asFerryError(error, applying);
     try {
@@ -136,8 +139,9 @@ async function mergeListing(
   folder: string,
   old: OldCatalog,
   groupSize: number,
-  signal?: AbortSignal,
-): Promise<{ edits: CrawlEdits; twins: Set<string> }> {
+  signal: AbortSignal | undefined,
+  index: Y.Doc,
+): Promise<{ edits: CrawlEdits; twinNames: Map<string, string> }> {
   throwIfAborted(signal);
   const merge = new CrawlMerge(old.placed, { groupSize, groupCount: old.groupCount });
   const twins = new TwinFinder();
@@ -150,7 +154,16 @@ async function mergeListing(
     twins.add(entry.path);
   }
   throwIfAborted(signal);
-  return { edits: merge.finish(), twins: twins.twins };
+  const edits = merge.finish();
+  // Names given by earlier crawls stay: a disk may hold files under them.
+  const twinNames = nameTwins({
+    twins: twins.twins,
+    previous: readTwinNames(index),
+    listed: (path) => merge.listed(path),
+    wasListed: (path) => merge.wasListed(path),
+    holderOf: (key) => twins.holderOf(key),
+  });
+  return { edits, twinNames };
 }
 
 interface OldCatalog {
