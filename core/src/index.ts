@@ -9,3 +9,4 @@ export * from './provider.js';
 export * from './provider-options.js';
 export * from './twins.js';
 export * from './units.js';
+export * from './web-assets.js';
