@@ -3,6 +3,7 @@ import { FerryError } from '@ferry/core';
 import {
   deviceOutput,
   lineLog,
+  loadDeviceKey,
   type RunningDevice,
   readIdentity,
   startDevice,
@@ -39,8 +40,9 @@ async function runBoth(
 ): Promise<number> {
   const log = lineLog(io);
   const diskRoot = parsed.flags.disk as string;
+  const dataDir = parsed.flags.data as string;
   const relay = await startRelay({
-    dataDir: parsed.flags.data as string,
+    dataDir,
     host: parsed.flags.host as string,
     port: parsed.flags.port as number,
     crawlIntervalMs: DEFAULT_CRAWL_INTERVAL_MS,
@@ -68,6 +70,8 @@ async function runBoth(
         `no user yet: open ${relay.url} to create the first one (or ferry user add); this disk then binds to it`,
       );
     const device = await startDevice({
+      // The relay's data folder is this host's: the device's key lives there too.
+      cacheKey: await loadDeviceKey(dataDir),
       relayUrl: relay.url,
       adoptRelayUrl: true,
       diskRoot,

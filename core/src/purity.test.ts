@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
  * core/ is pure: no file system, network, process, clock or randomness it does not receive as an
  * argument. That keeps the merge benchmark and the convergence fuzz cheap and repeatable. The only
  * exceptions are the I/O provider folders (every folder under providers/ except memory, the
- * reference provider, which stays pure) and test files.
+ * reference provider, which stays pure), node/ (Node-only helpers the relay and the device share,
+ * exported as `@ferry/core/node`, never imported by the model) and test files.
  */
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 const PROVIDERS = join(SRC, 'providers');
 const PURE_PROVIDER_FOLDERS = new Set(['memory']);
+const NODE_HELPERS = join(SRC, 'node');
 
 const NODE_BUILTINS = [
   'fs',
@@ -71,7 +73,9 @@ const RULES: Rule[] = [
   { what: 'touches the process (process.)', pattern: /(?<![.\w])process\./ },
 ];
 
-function isIoProviderFolder(file: string): boolean {
+/** I/O provider folders and node/: the places allowed to do I/O. */
+function isExempt(file: string): boolean {
+  if (!relative(NODE_HELPERS, file).startsWith('..')) return true;
   const inside = relative(PROVIDERS, file);
   if (inside.startsWith('..')) return false;
   const parts = inside.split(sep);
@@ -83,7 +87,7 @@ function pureSources(dir: string): string[] {
   for (const dirent of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, dirent.name);
     if (dirent.isDirectory()) files.push(...pureSources(full));
-    else if (dirent.name.endsWith('.ts') && !dirent.name.endsWith('.test.ts') && !isIoProviderFolder(full))
+    else if (dirent.name.endsWith('.ts') && !dirent.name.endsWith('.test.ts') && !isExempt(full))
       files.push(full);
   }
   return files;
@@ -121,5 +125,10 @@ describe('core purity', () => {
       .filter((found) => found.rules.length > 0)
       .map((found) => `${found.file}: ${found.rules.join(', ')}`);
     expect(broken).toEqual([]);
+    // The model never reaches into the Node-only helpers.
+    const intoNode = files.filter((file) =>
+      /from\s+['"](?:\.{1,2}\/)+(?:[\w-]+\/)*node\//.test(readFileSync(file, 'utf8')),
+    );
+    expect(intoNode.map((file) => relative(SRC, file))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { CliIo, Runner } from '@ferry/core';
 import type { Parallel } from './agent.js';
+import { deviceConfigDir, loadDeviceKey } from './host-key.js';
 import { type ContainerFiles, formatProgressLine } from './progress-line.js';
 import { type RunningDevice, startDevice } from './runtime.js';
 import { StatusLine } from './status-line.js';
@@ -78,7 +79,9 @@ export const runDevice: Runner = async (parsed, io) => {
   const output = deviceOutput(io, () => device);
   const log = lineLog(output);
   try {
+    const cacheKey = await loadDeviceKey(deviceConfigDir(parsed.flags.config as string | undefined, io.env));
     device = await startDevice({
+      cacheKey,
       relayUrl: parsed.flags.relay as string,
       diskRoot: parsed.flags.disk as string,
       name: parsed.flags.name as string | undefined,

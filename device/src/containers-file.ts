@@ -1,28 +1,50 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { encryptJson, isEncryptedBlob, tryDecryptJson } from '@ferry/core/node';
 import type { DeviceContainer } from './agent.js';
 import { stateFolder } from './identity.js';
 
 /**
  * The last container list the relay gave this device, with the account options it needs to read
- * the clouds, kept beside the device token in `<disk>/.ferry/containers.json` (mode 0600): a device
- * restarted while the relay is away still knows what to fetch. Whoever holds the disk holds the
- * backups anyway; the file is as protected as the token next to it.
+ * the clouds, kept in `<disk>/.ferry/containers.json` (mode 0600) so a device restarted while the
+ * relay is away still knows what to fetch. The options are cloud credentials, so the file is
+ * encrypted (AES-256-GCM) with a key kept on the device's host, not on the disk
+ * (`<config>/device.key`, see cli.ts): a disk read elsewhere, or stolen, gives them away only with
+ * the device token, which unbinding the device revokes.
  */
 const file = (diskRoot: string) => join(stateFolder(diskRoot), 'containers.json');
 
-export async function readContainers(diskRoot: string): Promise<DeviceContainer[] | undefined> {
+/**
+ * The saved list; `undefined` when there is none; `'unreadable'` when the file is there but not
+ * sealed with this key (the disk moved to another host) or damaged: the relay's answer replaces it.
+ */
+export async function readContainers(
+  diskRoot: string,
+  key: Buffer,
+): Promise<DeviceContainer[] | 'unreadable' | undefined> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(file(diskRoot), 'utf8')) as { containers?: unknown };
-    return Array.isArray(parsed.containers) ? (parsed.containers as DeviceContainer[]) : undefined;
+    text = await readFile(file(diskRoot), 'utf8');
   } catch {
-    // Missing or damaged: the relay's answer will replace it.
     return undefined;
   }
+  let blob: unknown;
+  try {
+    blob = JSON.parse(text);
+  } catch {
+    return 'unreadable';
+  }
+  if (!isEncryptedBlob(blob)) return 'unreadable';
+  const parsed = tryDecryptJson<{ containers?: unknown }>(key, blob);
+  return Array.isArray(parsed?.containers) ? (parsed.containers as DeviceContainer[]) : 'unreadable';
 }
 
-export async function writeContainers(diskRoot: string, containers: DeviceContainer[]): Promise<void> {
+export async function writeContainers(
+  diskRoot: string,
+  key: Buffer,
+  containers: DeviceContainer[],
+): Promise<void> {
   const target = file(diskRoot);
-  await writeFile(`${target}.tmp`, `${JSON.stringify({ containers })}\n`, { mode: 0o600 });
+  await writeFile(`${target}.tmp`, `${JSON.stringify(encryptJson(key, { containers }))}\n`, { mode: 0o600 });
   await rename(`${target}.tmp`, target);
 }

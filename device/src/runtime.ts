@@ -35,6 +35,11 @@ export interface DeviceRunOptions {
   bindInProcess?: (device: string) => Promise<{ user: string; token: string }>;
   disk?: DiskIO;
   timing?: AgentTiming;
+  /**
+   * Seals the container list the device keeps on the disk (it holds cloud credentials): a key of
+   * this host, never stored on the disk (`ferry device`: `<config>/device.key`).
+   */
+  cacheKey: Buffer;
 }
 
 export interface RunningDevice {
@@ -153,7 +158,7 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
     const parallel =
       options.parallel === 'auto' ? autoParallel(undefined, await probeDiskMBps(diskRoot)) : options.parallel;
     const target = await probeDiskTarget(diskRoot);
-    const written: { last?: string } = {};
+    const written: { last?: string; unreadableSaid?: boolean } = {};
     const created = new DeviceAgent({
       device: me.device,
       diskRoot,
@@ -162,7 +167,7 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
       ledger: state.ledger,
       minFreeBytes: options.minFreeBytes,
       parallel,
-      containers: () => containersOf(client, diskRoot, options.log, written),
+      containers: () => containersOf(client, diskRoot, options.cacheKey, options.log, written),
       createProvider: (name, providerOptions) => createProvider(name, providerOptions),
       pathMapper: (container) => containerPaths(replica, container, target),
       log: options.log,
@@ -196,15 +201,16 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
 async function containersOf(
   client: RelayClient,
   diskRoot: string,
+  cacheKey: Buffer,
   log: (line: string) => void,
-  written: { last?: string },
+  written: { last?: string; unreadableSaid?: boolean },
 ): Promise<DeviceContainer[]> {
   try {
     const containers = await client.containers();
     // Written only when it changed: the list is asked every few seconds, the disk may be an SD card.
     const text = JSON.stringify(containers);
     if (text !== written.last) {
-      await writeContainers(diskRoot, containers);
+      await writeContainers(diskRoot, cacheKey, containers);
       written.last = text;
     }
     return containers;
@@ -213,8 +219,14 @@ async function containersOf(
       log('the relay no longer knows this device (unbound?): nothing to fetch');
       return [];
     }
-    const cached = await readContainers(diskRoot);
-    if (cached) return cached;
+    const cached = await readContainers(diskRoot, cacheKey);
+    if (Array.isArray(cached)) return cached;
+    if (cached === 'unreadable' && !written.unreadableSaid) {
+      written.unreadableSaid = true;
+      log(
+        'the container list saved on this disk was sealed on another host (or is damaged): waiting for the relay',
+      );
+    }
     throw error;
   }
 }

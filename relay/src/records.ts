@@ -1,3 +1,5 @@
+import type { EncryptedBlob } from '@ferry/core/node';
+
 /**
  * What the relay stores about users, devices, accounts and containers (one LevelDB sublevel each,
  * see db.ts). Names follow core's checkName; container and device names are global on a relay
@@ -26,13 +28,8 @@ export interface DeviceRecord {
   label?: string;
 }
 
-/** AES-256-GCM blob produced by secrets.ts; never leaves the relay, never logged. */
-export interface EncryptedBlob {
-  v: 1;
-  iv: string;
-  tag: string;
-  data: string;
-}
+/** AES-256-GCM blob (core's secret box); kept in the records, never leaves the relay. */
+export type { EncryptedBlob };
 
 export interface AccountRecord {
   name: string;

@@ -256,6 +256,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         default: '8788',
         help: "port of the device's local panel",
       },
+      {
+        ...CONFIG,
+        help: "this host's folder for the device's key (it seals the container list kept on the disk); $XDG_CONFIG_HOME/ferry or ~/.config/ferry if unset",
+      },
     ],
     positionals: [],
   },
