@@ -70,6 +70,8 @@ export interface Quota {
 export interface OptionSpec {
   key: string;
   type: 'string' | 'secret' | 'url' | 'integer' | 'boolean' | 'path';
+  /** The value spans lines (a PEM key, a config section): the panel shows a text area. */
+  multiline?: boolean;
   required: boolean;
   help: string;
   default?: string | number | boolean;

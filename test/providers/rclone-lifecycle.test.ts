@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isFerryError, RateLimitedError } from '@ferry/core';
 import { createProvider, parseRcloneTime, RcloneProvider, rcError } from '@ferry/core/providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,25 @@ describe('rclone options', () => {
     expect((createProvider('rclone', { remote: 'gdrive:' }) as RcloneProvider).fs).toBe('gdrive:');
   });
 
+  it('refuses an inline remote without a type, with a line that is not key = value, or beside config', async () => {
+    const refusal = async (options: Record<string, string>) => {
+      try {
+        createProvider('rclone', { remote: 'r', ...options });
+      } catch (error) {
+        return error as Error & { code?: string };
+      }
+      throw new Error('accepted');
+    };
+    expect((await refusal({ remoteConfig: 'url = http://x' })).message).toContain('no `type = …` line');
+    const badLine = await refusal({ remoteConfig: 'type = drive\ntoken {"refresh_token":"do-not-echo"}' });
+    expect(badLine.code).toBe('BAD_PROVIDER_OPTIONS');
+    expect(badLine.message).toContain('line 2');
+    expect(badLine.message).not.toContain('do-not-echo');
+    expect((await refusal({ remoteConfig: 'type = local', config: '/etc/rclone.conf' })).code).toBe(
+      'BAD_PROVIDER_OPTIONS',
+    );
+  });
+
   it('says BAD_PROVIDER_OPTIONS when the rclone binary is missing', async () => {
     const provider = new RcloneProvider({ remote: 'x', binary: '/nonexistent/rclone' });
     expect(await codeOf(() => provider.stat('a'))).toBe('BAD_PROVIDER_OPTIONS');
@@ -103,6 +122,26 @@ describe.skipIf(missingBinaries('rclone').length > 0)('rclone rcd lifecycle (rea
       expect(await provider.rcdPid()).toBeUndefined();
     } finally {
       await provider.close(); // a failed expectation must not leave an rcd behind
+    }
+  });
+
+  it('runs an inline remote (remoteConfig) from a private rclone.conf, removed with its rcd', async () => {
+    // As `rclone config show` prints it: the header names another remote, which does not matter.
+    const provider = new RcloneProvider({
+      remote: 'inline',
+      root: data,
+      remoteConfig: '[loc]\ntype = local\n',
+    });
+    try {
+      expect((await provider.stat('a.txt')).size).toBe(5);
+      const path = provider.privateConfigPath as string;
+      expect(await readFile(path, 'utf8')).toBe('[inline]\ntype = local\n');
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect((await stat(dirname(path))).mode & 0o777).toBe(0o700);
+      await provider.close();
+      await expect(stat(dirname(path))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await provider.close();
     }
   });
 

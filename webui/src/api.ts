@@ -22,6 +22,8 @@ export class ApiError extends Error {
 export interface OptionSpec {
   key: string;
   type: 'string' | 'secret' | 'url' | 'integer' | 'boolean' | 'path';
+  /** The value spans lines (a PEM key, a config section): a text area. */
+  multiline?: boolean;
   required: boolean;
   help: string;
   default?: string | number | boolean;

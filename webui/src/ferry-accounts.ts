@@ -249,6 +249,8 @@ export class FerryAccounts extends LitElement {
           aria-invalid=${invalid ? 'true' : 'false'}
         />`,
       );
+    if (option.multiline)
+      return this.field(id, label, option.help, this.textArea(id, described, invalid, option.required));
     return this.field(
       id,
       label,
@@ -266,14 +268,29 @@ export class FerryAccounts extends LitElement {
     );
   }
 
+  /** A value that spans lines (a PEM key, an rclone remote): a password field would drop the line breaks. */
+  private textArea(id: string, described: string, invalid: boolean, required: boolean) {
+    return html`<textarea
+      id=${id}
+      name=${id}
+      rows="5"
+      spellcheck="false"
+      autocomplete="off"
+      ?required=${required}
+      aria-describedby=${described}
+      aria-invalid=${invalid ? 'true' : 'false'}
+    ></textarea>`;
+  }
+
   /** An option in the update form: empty (or "keep") leaves the saved value; secrets are never shown. */
   private updateInput(option: OptionSpec) {
     const id = `edit-${option.key}`;
     const invalid = this.editErrors[id] !== undefined;
     const described = [`${id}-help`, invalid ? `${id}-error` : ''].filter(Boolean).join(' ');
     const help = `${option.help}; empty keeps the saved value`;
-    const input =
-      option.type === 'boolean'
+    const input = option.multiline
+      ? this.textArea(id, described, invalid, false)
+      : option.type === 'boolean'
         ? html`<select id=${id} name=${id} aria-describedby=${described} aria-invalid=${invalid ? 'true' : 'false'}>
             <option value="">keep the saved value</option>
             <option value="true">on</option>

@@ -59,7 +59,8 @@ export const shared = css`
     font-size: 0.9rem;
   }
   input,
-  select {
+  select,
+  textarea {
     font: inherit;
     box-sizing: border-box;
     width: 100%;
@@ -73,8 +74,13 @@ export const shared = css`
   input[type='checkbox'] {
     width: auto;
   }
+  textarea {
+    font-family: ui-monospace, monospace;
+    font-size: 0.85rem;
+  }
   input[aria-invalid='true'],
-  select[aria-invalid='true'] {
+  select[aria-invalid='true'],
+  textarea[aria-invalid='true'] {
     border: 2px solid #b3261e;
   }
   button {
@@ -100,7 +106,7 @@ export const shared = css`
     opacity: 0.6;
     cursor: progress;
   }
-  :is(button, input, select, a, [tabindex]):focus-visible {
+  :is(button, input, select, textarea, a, [tabindex]):focus-visible {
     outline: 3px solid #e0a100;
     outline-offset: 2px;
   }

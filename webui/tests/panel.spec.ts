@@ -132,6 +132,21 @@ test('first run → login → account → pairing → container → live progres
     await shot(page, 'accounts');
   });
 
+  await test.step('accounts: an rclone remote pasted inline, lines and all, is checked and saved', async () => {
+    await page.getByLabel('Provider').selectOption('rclone');
+    await page.getByLabel('Account name').fill('pasted');
+    await page.locator('#opt-remote').fill('pasted');
+    await page.locator('#opt-root').fill(relay.folder);
+    // What `rclone config show NAME` prints: a text area keeps the line breaks a password field drops.
+    await expect(page.locator('#opt-remoteConfig')).toHaveJSProperty('tagName', 'TEXTAREA');
+    await page.locator('#opt-remoteConfig').fill('[gdrive]\ntype = local\n');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    const accounts = page.getByRole('list', { name: 'Accounts' });
+    await expect(accounts.getByRole('heading', { name: 'pasted' })).toBeVisible();
+    await page.getByRole('button', { name: 'Remove account pasted' }).click();
+    await expect(accounts.getByRole('heading', { name: 'pasted' })).toHaveCount(0);
+  });
+
   let token = '';
   await test.step('devices: a pairing code with the exact command; running it pairs a real device', async () => {
     await page.getByRole('link', { name: 'Devices' }).click();

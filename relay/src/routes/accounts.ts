@@ -16,7 +16,8 @@ import { nameParams, nameSchema, objectSchema } from './schemas.js';
 export const accountKey = (user: string, name: string): string => `${user}/${name}`;
 
 const optionValue = {
-  anyOf: [{ type: 'string', maxLength: 4096 }, { type: 'number' }, { type: 'boolean' }],
+  // 16 KiB: a PEM private key or an rclone remote with its OAuth token fits.
+  anyOf: [{ type: 'string', maxLength: 16_384 }, { type: 'number' }, { type: 'boolean' }],
 } as const;
 const addBody = objectSchema(
   {

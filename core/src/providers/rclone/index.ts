@@ -25,7 +25,14 @@ export const rcloneProviderFactory: ProviderFactory = {
       key: 'config',
       type: 'path',
       required: false,
-      help: "absolute path of rclone.conf (default: rclone's own)",
+      help: "absolute path of rclone.conf on every host that runs the account (default: rclone's own)",
+    },
+    {
+      key: 'remoteConfig',
+      type: 'secret',
+      multiline: true,
+      required: false,
+      help: 'the remote inline, as `rclone config show NAME` prints it (OAuth token included): kept encrypted, each relay and device writes its own private rclone.conf (instead of config)',
     },
     { key: 'binary', type: 'string', required: false, default: 'rclone', help: 'the rclone executable' },
     {
@@ -52,6 +59,7 @@ export const rcloneProviderFactory: ProviderFactory = {
       remote,
       root: text(options.root),
       config: text(options.config),
+      remoteConfig: text(options.remoteConfig),
       binary: text(options.binary),
       hash: text(options.hash),
       maxConcurrency: integer(options.maxConcurrency),

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { type Entry, HASH_TYPES, type HashType } from '../../entry.js';
 import { FerryError, RateLimitedError } from '../../errors.js';
 import type { Provider, ProviderCapabilities, Quota, ReadOptions } from '../../provider.js';
@@ -9,6 +10,7 @@ import { httpHeaders, httpText } from '../http/request.js';
 import { Pacer, type PacerClock } from '../pacer.js';
 import { checkReadRange, joinProviderPath, providerPathSegments } from '../provider-path.js';
 import { type RcdInstance, startRcd, stopRcd } from './rcd.js';
+import { parseRemoteConfig, writePrivateConfig } from './remote-config.js';
 
 export interface RcloneProviderInit {
   /** The remote's name in rclone.conf (`gdrive`, or `gdrive:` with the colon). */
@@ -17,6 +19,11 @@ export interface RcloneProviderInit {
   root?: string;
   /** rclone.conf path; rclone's default (~/.config/rclone/rclone.conf) when undefined. */
   config?: string;
+  /**
+   * The remote's settings inline, as `rclone config show NAME` prints them (instead of `config`):
+   * written to a private rclone.conf for each rcd this provider starts (remote-config.ts).
+   */
+  remoteConfig?: string;
   /** The rclone executable. Default 'rclone'. */
   binary?: string;
   /** 'auto' (default): the remote's best hash Ferry knows; 'none'; or one hash type (md5, sha1, …). */
@@ -57,6 +64,11 @@ export class RcloneProvider implements Provider {
   readonly fs: string;
   private readonly binary: string;
   private readonly config: string | undefined;
+  private readonly remoteName: string;
+  private readonly remoteLines: readonly string[] | undefined;
+  private privateConfig: string | undefined;
+  /** Removal of each rcd's private rclone.conf, done when that rcd exits. */
+  private readonly removals = new Map<ChildProcess, Promise<void>>();
   private readonly hashChoice: string;
   private hashType: HashType | undefined;
   private readonly concurrency: number;
@@ -81,6 +93,13 @@ export class RcloneProvider implements Provider {
     this.fs = `${remote}:${root}`;
     this.binary = init.binary ?? 'rclone';
     this.config = init.config;
+    this.remoteName = remote;
+    if (init.remoteConfig !== undefined && init.config !== undefined)
+      throw new FerryError(
+        'BAD_PROVIDER_OPTIONS',
+        'rclone: give either config (a rclone.conf path) or remoteConfig (the remote inline), not both',
+      );
+    this.remoteLines = init.remoteConfig === undefined ? undefined : parseRemoteConfig(init.remoteConfig);
     this.hashChoice = init.hash ?? 'auto';
     if (!['auto', 'none', ...HASH_TYPES].includes(this.hashChoice))
       throw new FerryError(
@@ -234,7 +253,15 @@ export class RcloneProvider implements Provider {
     this.rcd = undefined;
     if (rcd === undefined) return;
     const instance = await rcd.catch(() => undefined);
-    if (instance !== undefined) await stopRcd(instance.child);
+    if (instance === undefined) return;
+    await stopRcd(instance.child);
+    await this.removals.get(instance.child);
+    this.removals.delete(instance.child);
+  }
+
+  /** The private rclone.conf of an inline remote while its rcd runs (tests check it goes). */
+  get privateConfigPath(): string | undefined {
+    return this.privateConfig;
   }
 
   /** The running rcd; starts one (and reads fsinfo) when none runs or the last one died. */
@@ -242,7 +269,28 @@ export class RcloneProvider implements Provider {
     const current = this.rcd;
     if (current !== undefined) return current;
     const starting = (async () => {
-      const rcd = await startRcd({ binary: this.binary, config: this.config, startTimeoutMs: 15_000 });
+      // An inline remote gets a private rclone.conf for this rcd's life (rclone may refresh an
+      // OAuth token into it), removed when the rcd exits.
+      const privateConfig =
+        this.remoteLines === undefined
+          ? undefined
+          : await writePrivateConfig(this.remoteName, this.remoteLines);
+      const rcd = await startRcd({
+        binary: this.binary,
+        config: privateConfig?.path ?? this.config,
+        startTimeoutMs: 15_000,
+      }).catch(async (error: unknown) => {
+        await privateConfig?.remove();
+        throw error;
+      });
+      if (privateConfig !== undefined) {
+        this.privateConfig = privateConfig.path;
+        // Gone with its rcd; close() waits for it.
+        this.removals.set(
+          rcd.child,
+          new Promise((resolve) => rcd.child.once('exit', resolve)).then(privateConfig.remove),
+        );
+      }
       rcd.child.once('exit', () => {
         // Supervision: a dead rcd is replaced on the next call.
         if (this.rcd === starting) this.rcd = undefined;

@@ -18,7 +18,13 @@ export const sftpProviderFactory: ProviderFactory = {
     { key: 'port', type: 'integer', required: false, default: 22, help: 'SSH port' },
     { key: 'user', type: 'string', required: true, help: 'login name' },
     { key: 'password', type: 'secret', required: false, help: 'login password (or use a private key)' },
-    { key: 'privateKey', type: 'secret', required: false, help: 'private key text (OpenSSH or PEM)' },
+    {
+      key: 'privateKey',
+      type: 'secret',
+      multiline: true,
+      required: false,
+      help: 'private key text (OpenSSH or PEM)',
+    },
     { key: 'privateKeyPath', type: 'path', required: false, help: 'file holding the private key' },
     { key: 'passphrase', type: 'secret', required: false, help: "the private key's passphrase, if any" },
     {
