@@ -197,7 +197,7 @@ async function run(log: (line: string) => void): Promise<string> {
       ],
       ['device', `DeviceAgent offline (no relay), parallel ${device.parallel}, real files under ${tmpdir()}`],
       phaseRow('start-up (tsx, modules, disk state)', device.phases.open),
-      phaseRow('path set-up (`containerPaths`: the twin list only)', device.phases.reserve),
+      phaseRow('path set-up (`containerPaths`: the twin names only)', device.phases.reserve),
       [
         'right after the reserve',
         `RSS **${mib(device.afterReserve.rss)}**; ${breakdown(device.afterReserve)}; after a full GC heap used ${mib(device.afterReserveGc.heapUsed)}`,
