@@ -67,7 +67,7 @@ describe('help', () => {
 
   it('shows required flags bare and optional ones in brackets', () => {
     expect(formatUsage(device)).toBe(
-      'ferry device --relay URL --disk DIR [--name NAME] [--pair CODE] [--min-free SIZE] [--recheck DURATION] [--parallel auto|serial|N] [--port N]',
+      'ferry device --relay URL --disk DIR [--name NAME] [--pair CODE] [--min-free SIZE] [--recheck DURATION] [--parallel auto|serial|N] [--port N] [--config DIR]',
     );
   });
 
