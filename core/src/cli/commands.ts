@@ -30,6 +30,32 @@ const CRAWL_INTERVAL_HELP = 'time between two crawls of a container, e.g. 24h, 9
 const GROUP_SIZE_HELP = 'entries per task group';
 const GROUP_SIZE_BOUNDS = { min: 1, max: 1_000_000 } as const;
 
+/** How a device works its disk: the same for `ferry device` and the device inside `ferry up`. */
+const DEVICE_WORK_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'min-free',
+    type: 'size',
+    default: '1GB',
+    help: 'stay inactive while the disk has less free space',
+  },
+  {
+    name: 'recheck',
+    type: 'duration',
+    default: '1m',
+    help: 'how often an inactive device looks at the free space again',
+  },
+  {
+    name: 'parallel',
+    type: 'enum',
+    values: ['auto', 'serial'],
+    alsoInteger: true,
+    min: 1,
+    max: 256,
+    default: 'auto',
+    help: 'auto: from CPUs and disk speed; serial: one container at a time; N: files in flight',
+  },
+];
+
 const name = (help: string): PositionalSpec => ({ name: 'NAME', help });
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -226,28 +252,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         valueName: 'CODE',
         help: 'one-time code from ferry pair, to bind this device',
       },
-      {
-        name: 'min-free',
-        type: 'size',
-        default: '1GB',
-        help: 'stay inactive while the disk has less free space',
-      },
-      {
-        name: 'recheck',
-        type: 'duration',
-        default: '1m',
-        help: 'how often an inactive device looks at the free space again',
-      },
-      {
-        name: 'parallel',
-        type: 'enum',
-        values: ['auto', 'serial'],
-        alsoInteger: true,
-        min: 1,
-        max: 256,
-        default: 'auto',
-        help: 'auto: from CPUs and disk speed; serial: one container at a time; N: files in flight',
-      },
+      ...DEVICE_WORK_FLAGS,
       {
         name: 'port',
         type: 'integer',
@@ -290,28 +295,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         default: '8787',
         help: 'port of the relay and its panel',
       },
-      {
-        name: 'min-free',
-        type: 'size',
-        default: '1GB',
-        help: 'stay inactive while the disk has less free space',
-      },
-      {
-        name: 'recheck',
-        type: 'duration',
-        default: '1m',
-        help: 'how often an inactive device looks at the free space again',
-      },
-      {
-        name: 'parallel',
-        type: 'enum',
-        values: ['auto', 'serial'],
-        alsoInteger: true,
-        min: 1,
-        max: 256,
-        default: 'auto',
-        help: 'auto: from CPUs and disk speed; serial: one container at a time; N: files in flight',
-      },
+      ...DEVICE_WORK_FLAGS,
     ],
     positionals: [],
   },
