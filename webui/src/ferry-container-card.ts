@@ -17,11 +17,14 @@ export class FerryContainerCard extends LitElement {
   static override properties = {
     container: { attribute: false },
     crawlIntervalMs: { type: Number },
+    deviceLabel: {},
     message: {},
     confirming: { state: true },
   };
   declare container: ContainerStatusView;
   declare crawlIntervalMs: number | undefined;
+  /** The device's display label, when it has one (the card then shows both). */
+  declare deviceLabel: string | undefined;
   declare message: string;
   declare confirming: boolean;
   static override styles = shared;
@@ -64,7 +67,7 @@ export class FerryContainerCard extends LitElement {
         </div>
         <p class="muted">
           ${view.account}${view.folder ? `:/${view.folder}` : ' (whole account)'} →
-          ${view.device}${this.crawlIntervalMs ? `, crawled every ${formatDuration(this.crawlIntervalMs)}` : ''}
+          ${this.deviceLabel ? `${this.deviceLabel} (${view.device})` : view.device}${this.crawlIntervalMs ? `, crawled every ${formatDuration(this.crawlIntervalMs)}` : ''}
         </p>
         <ferry-progress-bar
           label="Files"

@@ -175,6 +175,7 @@ export class FerryContainers extends LitElement {
                   <ferry-container-card
                     .container=${container}
                     .crawlIntervalMs=${this.records.find((r) => r.name === container.name)?.crawlIntervalMs}
+                    .deviceLabel=${this.devices.find((d) => d.name === container.device)?.label ?? undefined}
                     .message=${this.messages[container.name] ?? ''}
                     @ferry-crawl=${this.crawl}
                     @ferry-remove=${this.removeContainer}

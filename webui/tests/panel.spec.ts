@@ -351,6 +351,10 @@ test('first run → login → account → pairing → container → live progres
     const listed = await page.request.get(`${relay.url}/api/devices`);
     expect((await listed.json()).devices).toMatchObject([{ name: 'nas', label: 'Living-room NAS' }]);
     await shot(page, 'devices-renamed');
+    // Container cards name the device the same way.
+    await page.getByRole('link', { name: 'Containers' }).click();
+    await expect(page.getByRole('article', { name: 'photos-backup' })).toContainText('Living-room NAS (nas)');
+    await page.getByRole('link', { name: 'Devices' }).click();
   });
 
   await test.step('phone width: one column, nothing wider than the screen', async () => {
