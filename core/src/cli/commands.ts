@@ -121,6 +121,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
   },
   {
+    name: 'devices list',
+    summary: 'list your devices: bound or not, last seen, label',
+    flags: CLIENT_FLAGS,
+    positionals: [],
+  },
+  {
+    name: 'devices rename',
+    summary: "set a device's display label (its name stays: it names its documents and token)",
+    flags: [
+      {
+        name: 'label',
+        type: 'string',
+        valueName: 'TEXT',
+        required: true,
+        help: 'at most 64 characters; empty shows the name again',
+      },
+      ...CLIENT_FLAGS,
+    ],
+    positionals: [name('device name')],
+  },
+  {
+    name: 'devices unbind',
+    summary: "revoke a device's token at once (a lost or stolen disk); the files on its disk stay",
+    flags: CLIENT_FLAGS,
+    positionals: [name('device name')],
+  },
+  {
     name: 'account add',
     summary: 'save a cloud account after checking its options with one listing',
     flags: [

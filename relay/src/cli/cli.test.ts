@@ -14,6 +14,9 @@ import {
   runContainerList,
   runContainerRemove,
   runCrawl,
+  runDevicesList,
+  runDevicesRename,
+  runDevicesUnbind,
   runLogin,
   runPair,
   runStatus,
@@ -151,16 +154,43 @@ describe('relay CLI runners against a listening relay', () => {
     expect(table.text()).toContain('CONTAINER');
     expect(table.text()).toMatch(/pi\s+(yes|no)/);
     // A display label shows beside the name (the name is what commands take).
-    await relay.auth.renameDevice('alice', 'pi', 'Garage Pi');
+    const renamed = io();
+    await runDevicesRename(
+      parsed('devices rename', { ...client, label: 'Garage Pi' }, { NAME: 'pi' }),
+      renamed.io,
+    );
+    expect(renamed.text()).toContain('device pi is now shown as "Garage Pi"');
     const labelled = io();
     await runStatus(parsed('status', { ...client, json: false }), labelled.io);
     expect(labelled.text()).toMatch(/pi "Garage Pi"\s+(yes|no)/);
+    await expect(
+      runDevicesRename(
+        parsed('devices rename', { ...client, label: 'x'.repeat(65) }, { NAME: 'pi' }),
+        io().io,
+      ),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    const listed = io();
+    await runDevicesList(parsed('devices list', client), listed.io);
+    expect(listed.text()).toMatch(/pi\s+Garage Pi\s+yes/);
 
     await expect(
       runAccountRemove(parsed('account remove', client, { NAME: 'mem' }), io().io),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     await runContainerRemove(parsed('container remove', client, { NAME: 'box' }), io().io);
     await runAccountRemove(parsed('account remove', client, { NAME: 'mem' }), io().io);
+
+    // A lost disk: its token stops working at once.
+    await expect(
+      runDevicesUnbind(parsed('devices unbind', client, { NAME: 'nope' }), io().io),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const unbound = io();
+    await runDevicesUnbind(parsed('devices unbind', client, { NAME: 'pi' }), unbound.io);
+    expect(unbound.text()).toContain('device pi unbound');
+    const after = io();
+    await runDevicesList(parsed('devices list', client), after.io);
+    expect(after.text()).toMatch(/pi\s+Garage Pi\s+no \(pair again\)/);
   });
 });
 

@@ -43,6 +43,66 @@ export const runPair: Runner = async (parsed, io) => {
   return 0;
 };
 
+interface DeviceListed {
+  name: string;
+  label?: string;
+  bound: boolean;
+  createdAt: number;
+  lastSeen?: number;
+}
+
+export const runDevicesList: Runner = async (parsed, io) => {
+  const target = await relayTarget(parsed.flags, io.env);
+  const { devices } = await apiCall<{ devices: DeviceListed[] }>(
+    target,
+    'GET',
+    '/api/devices',
+    undefined,
+    io.signal,
+  );
+  io.stdout.write(
+    table(
+      ['DEVICE', 'LABEL', 'BOUND', 'LAST SEEN', 'PAIRED'],
+      devices.map((d) => [
+        d.name,
+        d.label ?? '-',
+        d.bound ? 'yes' : 'no (pair again)',
+        formatTime(d.lastSeen ?? null),
+        formatTime(d.createdAt),
+      ]),
+    ),
+  );
+  return 0;
+};
+
+export const runDevicesRename: Runner = async (parsed, io) => {
+  const target = await relayTarget(parsed.flags, io.env);
+  const name = parsed.positionals.NAME as string;
+  const device = await apiCall<DeviceListed>(
+    target,
+    'PATCH',
+    `/api/devices/${encodeURIComponent(name)}`,
+    { label: parsed.flags.label as string },
+    io.signal,
+  );
+  io.stdout.write(
+    device.label
+      ? `device ${name} is now shown as "${device.label}"\n`
+      : `device ${name} has no label any more\n`,
+  );
+  return 0;
+};
+
+export const runDevicesUnbind: Runner = async (parsed, io) => {
+  const target = await relayTarget(parsed.flags, io.env);
+  const name = parsed.positionals.NAME as string;
+  await apiCall(target, 'DELETE', `/api/devices/${encodeURIComponent(name)}`, undefined, io.signal);
+  io.stdout.write(
+    `device ${name} unbound: its token no longer works (files on its disk stay; pair again to use it)\n`,
+  );
+  return 0;
+};
+
 /** `--set key=value` items → an options object (values stay text; the provider schema types them). */
 export function parseSetFlags(items: readonly string[]): Record<string, string> {
   const options: Record<string, string> = {};
