@@ -293,11 +293,13 @@ export function safeRelativePath(cloudPath: string, target: DiskTarget = PORTABL
  * no twin names this is safeRelativePath. A stored name that is not one safe segment (a broken or
  * hostile index doc) is ignored: the segment keeps its own safe name.
  */
-export function mapWithTwins(
-  cloudPath: string,
-  target: DiskTarget,
-  twinNames: ReadonlyMap<string, string>,
-): MappedPath {
+/** Where mapWithTwins looks names up: a Map, a Y.Map, or several of them in turn. */
+export interface TwinNameLookup {
+  readonly size: number;
+  get(cloudPath: string): string | undefined;
+}
+
+export function mapWithTwins(cloudPath: string, target: DiskTarget, twinNames: TwinNameLookup): MappedPath {
   if (twinNames.size === 0) return safeRelativePath(cloudPath, target);
   const { segments, reasons } = mapSegments(cloudPath, target);
   const names: string[] = [];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   type DiskTarget,
   diskTarget,
+  groupTwinsMap,
   indexDocName,
   mapWithTwins,
   PORTABLE_TARGET,
@@ -31,8 +32,16 @@ export async function containerPaths(
     names = readTwinNames(index);
   });
   return {
-    map(cloudPath) {
-      const mapped = mapWithTwins(cloudPath, target, names);
+    map(cloudPath, groupDoc) {
+      // The group doc's names came in the same update as its entries; the index doc's may lag
+      // behind them (another link), so the group's win, and the index's fill in for groups a
+      // crawl has not rewritten since names were added to group docs.
+      const inGroup = groupDoc === undefined ? undefined : groupTwinsMap(groupDoc);
+      const lookup =
+        inGroup === undefined || inGroup.size === 0
+          ? names
+          : { size: inGroup.size + names.size, get: (path: string) => inGroup.get(path) ?? names.get(path) };
+      const mapped = mapWithTwins(cloudPath, target, lookup);
       return { path: mapped.path, renamed: mapped.renamed };
     },
   };

@@ -37,7 +37,8 @@ export interface Replica {
 
 /** Maps a cloud path of this container to its disk path (relative to the container folder). */
 export interface PathMapper {
-  map(cloudPath: string): { path: string; renamed: boolean };
+  /** `groupDoc`: the group doc the entry is in, whose twin names come with its entries. */
+  map(cloudPath: string, groupDoc?: Y.Doc): { path: string; renamed: boolean };
 }
 
 export interface ContainerSource {
@@ -297,7 +298,7 @@ export class ContainerWorker {
   private async fetchEntry(entry: Entry, doc: Y.Doc, signal: AbortSignal): Promise<void> {
     const { diskRoot, disk, ledger, reporter, device } = this.options;
     const want = version(entry);
-    const mapped = this.source.paths.map(entry.path);
+    const mapped = this.source.paths.map(entry.path, doc);
     if (mapped.renamed) reporter.renamed(this.source.name, entry.path, mapped.path);
     const finalPath = join(diskRoot, this.source.name, mapped.path);
     // The ledger's name for it: relative to the disk root, which may be mounted elsewhere next time.

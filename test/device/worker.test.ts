@@ -7,6 +7,7 @@ import {
   readEntries,
   readGroupSummaries,
   readReceipt,
+  twinsMap,
   version,
 } from '@ferry/core';
 import { MemoryProvider } from '@ferry/core/providers';
@@ -207,6 +208,26 @@ describe('ContainerWorker on a crawled memory account', () => {
     expect(paths.map('docs/A.txt').path).toBe(upper);
     expect([await onDisk('docs/a.txt'), await onDisk(upper)]).toEqual(['lower', 'upper, edited']);
     expect(await complete(rig, 'c1')).toBe(true);
+  });
+
+  it("a device whose index doc lags behind still names a new twin: the name comes with the group's entries", async () => {
+    const cloud = new MemoryProvider();
+    cloud.put('a.txt', encoder.encode('lower'), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'c1', cloud);
+    const paths = await containerPaths(rig.replica, 'c1', PORTABLE_TARGET);
+    const worker = makeWorker(rig, { name: 'c1', provider: cloud, paths });
+    await worker.pass(never);
+    cloud.put('A.txt', encoder.encode('upper'), { mtime: 1_600_000_000_000 });
+    await crawl(rig, 'c1', cloud);
+    // As if the index doc's update (the container's names) had not arrived yet over its link.
+    const index = await rig.docs.get(indexDocName('c1'));
+    const indexNames = twinsMap(index);
+    const tag = indexNames.get('A.txt') as string;
+    expect(tag).toMatch(/^A~[0-9a-f]{8}\.txt$/);
+    indexNames.delete('A.txt');
+    await worker.pass(never);
+    const onDisk = (path: string) => readFile(join(rig.diskRoot, 'c1', path), 'utf8');
+    expect([await onDisk('a.txt'), await onDisk(tag)]).toEqual(['lower', 'upper']);
   });
 
   it('a group change under a file in flight aborts it; the worker re-takes the first incomplete group', async () => {

@@ -7,6 +7,7 @@ import {
   entriesMap,
   fetchedPaths,
   fromStored,
+  groupTwinsMap,
   readEntries,
   readEntry,
   readReceipt,
@@ -15,7 +16,9 @@ import {
   removeEntries,
   tallyGroup,
   toStored,
+  twinNamesFor,
   writeEntries,
+  writeGroupTwinNames,
   writeReceipt,
 } from './group-doc.js';
 
@@ -207,5 +210,31 @@ describe('derived views on a crafted group', () => {
       expect(tallyGroup(doc, device).fetchedFiles).toBe(done.size);
       expect(tallyGroup(doc, device).deletedUpstream).toBe(deletedUpstream(doc, device).length);
     }
+  });
+});
+
+describe("a group's twin names", () => {
+  it('are the given names of its paths and of their folders, written and cleared in place', () => {
+    const names = new Map([
+      ['photos', 'photos~0123abcd'],
+      ['Photos', ''],
+      ['docs/A.txt', 'A~89abcdef.txt'],
+    ]);
+    const needed = twinNamesFor(
+      ['photos/x.jpg', 'photos/2024/y.jpg', 'Photos/x.jpg', 'docs/a.txt', 'docs/A.txt'],
+      names,
+    );
+    expect(Object.fromEntries(needed)).toEqual({ photos: 'photos~0123abcd', 'docs/A.txt': 'A~89abcdef.txt' });
+    expect(twinNamesFor(['photos/x.jpg'], new Map([['photos', '']])).size).toBe(0);
+
+    const doc = new Y.Doc();
+    writeGroupTwinNames(doc, needed);
+    expect(groupTwinsMap(doc).toJSON()).toEqual(Object.fromEntries(needed));
+    let updates = 0;
+    doc.on('update', () => updates++);
+    writeGroupTwinNames(doc, needed);
+    expect(updates).toBe(0);
+    writeGroupTwinNames(doc, new Map());
+    expect(groupTwinsMap(doc).size).toBe(0);
   });
 });

@@ -38,6 +38,40 @@ export function fromStored(path: string, stored: StoredEntry): Entry {
 }
 
 export const entriesMap = (doc: Y.Doc): Y.Map<StoredEntry> => doc.getMap<StoredEntry>(ENTRIES);
+
+/**
+ * `twins` of a group doc: the twin names (core/src/twins.ts) its entries' paths need, cloud prefix
+ * → name, written by the crawler in the same transaction as the entries, so a device never sees a
+ * new twin's entry without its name. Usually empty. The index doc's `twins` map holds all of them.
+ */
+export const groupTwinsMap = (doc: Y.Doc): Y.Map<string> => doc.getMap<string>('twins');
+
+/**
+ * The names the entries of `entries` need, out of the container's `names`: for each path, each of
+ * its prefixes (itself included) that has a name. Only given names ('' is a plain name: nothing).
+ */
+export function twinNamesFor(
+  paths: Iterable<string>,
+  names: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (![...names.values()].some((name) => name !== '')) return out;
+  for (const path of paths)
+    for (let at = path.indexOf('/'); ; at = path.indexOf('/', at + 1)) {
+      const prefix = at === -1 ? path : path.slice(0, at);
+      const name = names.get(prefix);
+      if (name !== undefined && name !== '') out.set(prefix, name);
+      if (at === -1) break;
+    }
+  return out;
+}
+
+/** Replaces the group's twin names: only the keys that changed. Call inside the crawl's transaction. */
+export function writeGroupTwinNames(doc: Y.Doc, names: ReadonlyMap<string, string>): void {
+  const map = groupTwinsMap(doc);
+  for (const path of [...map.keys()]) if (!names.has(path)) map.delete(path);
+  for (const [path, name] of names) if (map.get(path) !== name) map.set(path, name);
+}
 export const receiptsMap = (doc: Y.Doc, device: string): Y.Map<string> =>
   doc.getMap<string>(receiptsKey(device));
 

@@ -5,6 +5,7 @@ import {
   type Entry,
   entriesMap,
   groupDocName,
+  groupTwinsMap,
   indexDocName,
   type Provider,
   readCrawlState,
@@ -369,6 +370,10 @@ describe('twins', () => {
     const names = readTwinNames(index);
     expect(names.get('a.txt')).toBe('');
     expect(names.get('A.txt')).toMatch(/^A~[0-9a-f]{8}\.txt$/);
+
+    // The group doc holding the newcomer carries its name, written with the entry.
+    const holder = await docs.get(groupDocName('photos', 0));
+    expect(groupTwinsMap(holder).toJSON()).toEqual({ 'A.txt': names.get('A.txt') });
 
     // The plain one goes: the named one keeps its name (a disk holds it there), the other leaves.
     provider.remove('docs/a.txt');

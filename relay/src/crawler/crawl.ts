@@ -22,10 +22,12 @@ import {
   readTwinNames,
   removeEntries,
   TwinFinder,
+  twinNamesFor,
   validateEntry,
   writeCrawlState,
   writeEntries,
   writeGroupSummaries,
+  writeGroupTwinNames,
   writeTwinNames,
 } from '@ferry/core';
 import type * as Y from 'yjs';
@@ -114,7 +116,18 @@ export async function crawlContainer(options: CrawlOptions): Promise<CrawlResult
     // (core/src/twins.ts). Written before the entries, so a device that sees a new twin's entry
     // has its name already.
     writeTwinNames(index, twinNames, CRAWLER_ORIGIN);
-    return await applyEdits({ docs, index, name, folder, container, edits, old, startedAt, clock });
+    return await applyEdits({
+      docs,
+      index,
+      name,
+      folder,
+      container,
+      edits,
+      old,
+      twinNames,
+      startedAt,
+      clock,
+    });
   } catch (error) {
     const failure = asFerryError(error, applying);
     try {
@@ -208,6 +221,8 @@ async function readCatalog(docs: DocSource, name: string, index: Y.Doc): Promise
 
 interface ApplyInput {
   docs: DocSource;
+  /** The container's twin names after this crawl (nameTwins). */
+  twinNames: ReadonlyMap<string, string>;
   index: Y.Doc;
   name: string;
   folder: string;
@@ -219,7 +234,7 @@ interface ApplyInput {
 }
 
 async function applyEdits(input: ApplyInput): Promise<CrawlResult> {
-  const { docs, index, name, edits, old } = input;
+  const { docs, index, name, edits, old, twinNames } = input;
   const writes = new Map<number, Entry[]>();
   const removals = new Map<number, string[]>();
   for (const list of [edits.added, edits.changed, edits.updated])
@@ -238,6 +253,8 @@ async function applyEdits(input: ApplyInput): Promise<CrawlResult> {
     doc.transact(() => {
       writeEntries(doc, writes.get(group) ?? [], CRAWLER_ORIGIN);
       removeEntries(doc, removals.get(group) ?? [], CRAWLER_ORIGIN);
+      // The names these entries need, with them: a device never sees a twin without its name.
+      writeGroupTwinNames(doc, twinNamesFor(entriesMap(doc).keys(), twinNames));
     }, CRAWLER_ORIGIN);
     const entries = entriesMap(doc);
     if (entries.size !== edits.groupCounts[group])
