@@ -60,6 +60,11 @@ export const ERROR_CODES = {
     httpStatus: 503,
     summary: 'a passing failure: connection reset, timeout, 5xx; retried with backoff',
   },
+  TLS_UNTRUSTED: {
+    exitCode: 1,
+    httpStatus: 502,
+    summary: "a server's TLS certificate is not trusted (self-signed, expired, or for another name)",
+  },
   TRUNCATED: { exitCode: 1, httpStatus: 502, summary: 'a download ended before the announced size' },
   HASH_MISMATCH: {
     exitCode: 1,

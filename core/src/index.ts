@@ -7,6 +7,7 @@ export * from './md5.js';
 export * from './paths.js';
 export * from './provider.js';
 export * from './provider-options.js';
+export * from './relay-unreachable.js';
 export * from './twins.js';
 export * from './units.js';
 export * from './web-assets.js';

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, FerryError } from '@ferry/core';
+import { ERROR_CODES, type ErrorCode, FerryError, relayUnreachable } from '@ferry/core';
 import type { DeviceContainer } from './agent.js';
 
 /**
@@ -47,10 +47,7 @@ export class RelayClient {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new FerryError(
-        'TRANSIENT',
-        `the relay at ${this.baseUrl} does not answer: ${(error as Error).message}`,
-      );
+      throw relayUnreachable(this.baseUrl, error);
     }
     const text = await response.text();
     let parsed: unknown;

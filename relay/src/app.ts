@@ -51,6 +51,13 @@ export interface BuildAppOptions {
   isOnline?: (device: string) => boolean;
   /** Registers the websocket sync endpoint (R-sync's syncRoutes) with the app's auth and lookups. */
   sync?: (app: FastifyInstance, deps: SyncDeps) => Promise<void>;
+  /** Serve https (and wss) with this PEM key and certificate. */
+  https?: { key: Buffer; cert: Buffer };
+  /**
+   * Reverse proxies whose X-Forwarded-For/-Proto to believe (addresses or CIDRs): the client's
+   * address for the per-address login limits, https for the session cookie's Secure flag.
+   */
+  trustProxy?: string[];
 }
 
 /** What the sync endpoint gets from the app: token → principal, and record look-ups for rights. */
@@ -133,6 +140,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const tables = apiTables(options.db.level);
   const auth = new Auth({ tables, clock, scrypt: options.scrypt, limits: options.authLimits });
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
+    ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),
     logger: options.logger ? loggerConfig(options.logger) : false,
     bodyLimit: 64 * 1024,
     // Closed schemas must refuse unknown fields, not strip them; and no silent type coercion.

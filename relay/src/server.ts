@@ -8,6 +8,7 @@ import { Crawler } from './crawler/scheduler.js';
 import { apiTables, openRelayDb, type RelayDb } from './db.js';
 import { registryOf } from './routes/context.js';
 import { loadSecretKey } from './secrets.js';
+import { loadTls } from './tls.js';
 
 /** The document store the relay runs on (R-sync's DocStore has this shape). */
 export interface RelayDocStore {
@@ -29,12 +30,16 @@ export interface StartRelayOptions {
   sync?: BuildAppOptions['sync'];
   maxConcurrentCrawls?: number;
   env?: NodeJS.ProcessEnv;
+  /** Serve https and wss with these PEM files (tls.ts loadTls checks them first). */
+  tls?: { certFile: string; keyFile: string };
+  /** Reverse proxies to believe X-Forwarded-* from (tls.ts parseTrustProxy). */
+  trustProxy?: string[];
 }
 
 export interface RunningRelay {
   app: FastifyInstance;
   auth: Auth;
-  /** `http://host:port` as actually bound (port 0 picks a free one). */
+  /** `http(s)://host:port` as actually bound (port 0 picks a free one). */
   url: string;
   close(): Promise<void>;
 }
@@ -44,6 +49,8 @@ export interface RunningRelay {
  * container scheduled, and listens. close() stops in reverse order.
  */
 export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
+  // Checked before anything is opened: a bad certificate changes nothing.
+  const https = options.tls ? await loadTls(options.tls.certFile, options.tls.keyFile) : undefined;
   const db = await openRelayDb(options.dataDir);
   const closers: (() => Promise<void>)[] = [() => db.close()];
   const closeAll = async () => {
@@ -76,6 +83,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       logger: options.logger,
       defaults: { groupSize: options.groupSize, crawlIntervalMs: options.crawlIntervalMs },
       sync: options.sync,
+      https,
+      trustProxy: options.trustProxy,
     });
     app = built;
     closers.push(() => built.close());

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, FerryError } from '@ferry/core';
+import { ERROR_CODES, type ErrorCode, FerryError, relayUnreachable } from '@ferry/core';
 import { configDirOf, readLogin, sameRelay } from './session-file.js';
 
 /** A relay the CLI talks to, with the token `ferry login` saved for it. */
@@ -51,11 +51,7 @@ export async function apiCall<T>(
       signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000),
     });
   } catch (error) {
-    throw new FerryError(
-      'TRANSIENT',
-      `the relay at ${target.relay} does not answer (${(error as Error).message})`,
-      'is it running? check --relay',
-    );
+    throw relayUnreachable(target.relay, error);
   }
   const text = await response.text();
   let parsed: unknown;

@@ -1,6 +1,7 @@
-import type { Runner } from '@ferry/core';
+import { FerryError, type Runner } from '@ferry/core';
 import type { BuildAppOptions } from '../app.js';
 import { type StartRelayOptions, startRelay } from '../server.js';
+import { parseTrustProxy } from '../tls.js';
 
 /** What `ferry relay` runs on besides the data folder: the document store and the sync endpoint. */
 export interface RelayRuntime {
@@ -14,7 +15,18 @@ export interface RelayRuntime {
  */
 export function relayRunner(runtime: RelayRuntime): Runner {
   return async (parsed, io) => {
+    const certFile = parsed.flags['tls-cert'] as string | undefined;
+    const keyFile = parsed.flags['tls-key'] as string | undefined;
+    if ((certFile === undefined) !== (keyFile === undefined))
+      throw new FerryError(
+        'USAGE',
+        '--tls-cert and --tls-key go together',
+        'give both, or neither for plain http',
+      );
+    const trustProxy = parsed.flags['trust-proxy'] as string | undefined;
     const relay = await startRelay({
+      tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+      trustProxy: trustProxy === undefined ? undefined : parseTrustProxy(trustProxy),
       dataDir: parsed.flags.data as string,
       host: parsed.flags.host as string,
       port: parsed.flags.port as number,
