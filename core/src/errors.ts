@@ -77,6 +77,11 @@ export const ERROR_CODES = {
     httpStatus: 400,
     summary: "the account options do not fit the provider's schema",
   },
+  OAUTH_REFUSED: {
+    exitCode: 1,
+    httpStatus: 502,
+    summary: "a cloud's OAuth sign-in did not give a usable token (refused, expired, or malformed)",
+  },
 
   // The device's disk.
   DISK_FULL: {

@@ -4,6 +4,7 @@ export * from './entry.js';
 export * from './errors.js';
 export * from './groups.js';
 export * from './md5.js';
+export * from './oauth.js';
 export * from './paths.js';
 export * from './provider.js';
 export * from './provider-options.js';

@@ -20,6 +20,7 @@ import {
 import { deviceRoutes } from './routes/devices.js';
 import { installErrorHandling } from './routes/errors.js';
 import { folderRoutes } from './routes/folders.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { panelRoutes } from './routes/panel.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
@@ -172,6 +173,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(deviceRoutes(ctx));
   await app.register(accountRoutes(ctx));
   await app.register(folderRoutes(ctx));
+  await app.register(oauthRoutes(ctx));
   await app.register(containerRoutes(ctx));
   await app.register(statusRoutes(ctx));
   await app.register(panelRoutes());

@@ -36,7 +36,7 @@ const updateBody = objectSchema(
 );
 
 /** What the API shows of an account: never its options. */
-function view(account: AccountRecord) {
+export function view(account: AccountRecord) {
   return {
     name: account.name,
     provider: account.provider,
@@ -70,46 +70,13 @@ export function accountRoutes(ctx: RouteContext) {
     app.post('/api/accounts', { schema: { body: addBody } }, async (request, reply) => {
       const user = await requireUser(ctx.auth, request);
       const body = request.body as { name: string; provider: string; options?: Record<string, unknown> };
-      const name = checkName('account', body.name);
-      const factory = ctx.providers.get(body.provider);
-      if (!factory)
-        throw new FerryError(
-          'UNKNOWN_PROVIDER',
-          `no provider '${body.provider}' on this relay`,
-          `known: ${ctx.providers
-            .list()
-            .map((f) => f.name)
-            .join(', ')}`,
-        );
-      const options = checkProviderOptions(factory, body.options ?? {});
-      if (await ctx.tables.accounts.get(accountKey(user, name)))
-        throw new FerryError('CONFLICT', `you already have an account '${name}'`);
-      const learned = await tryListing(
-        factory.name,
-        () => factory.create(options),
-        ctx.accountCheckTimeoutMs,
-      );
-      const record: AccountRecord = {
-        name,
-        user,
-        provider: factory.name,
-        options: encryptJson(ctx.secretKey, { ...options, ...learned }),
-        createdAt: ctx.clock(),
-      };
-      await ctx.auth.serial(async () => {
-        if (await ctx.tables.accounts.get(accountKey(user, name)))
-          throw new FerryError('CONFLICT', `you already have an account '${name}'`);
-        await ctx.tables.accounts.put(accountKey(user, name), record);
-      });
+      const record = await addAccount(ctx, user, body.name, body.provider, body.options ?? {});
       return reply.status(201).send(view(record));
     });
 
     /**
-     * New credentials or settings for an account in place ("reconnect"): the options given replace
-     * the saved ones of the same key (null drops one), the others stay. The result is checked by the provider's
-     * schema and one listing like a new account; only then saved. Containers keep using the
-     * account: devices pick the new options up on their next container list, the crawler on its
-     * next crawl.
+     * New options in place (updateAccount). Containers keep using the account: devices pick the
+     * new options up on their next container list, the crawler on its next crawl.
      */
     app.patch(
       '/api/accounts/:name',
@@ -118,39 +85,7 @@ export function accountRoutes(ctx: RouteContext) {
         const user = await requireUser(ctx.auth, request);
         const { name } = request.params as { name: string };
         const given = (request.body as { options: Record<string, unknown> }).options;
-        const record = await ctx.tables.accounts.get(accountKey(user, name));
-        if (!record) throw new FerryError('NOT_FOUND', `no account '${name}'`);
-        const factory = ctx.providers.get(record.provider);
-        if (!factory)
-          throw new FerryError('UNKNOWN_PROVIDER', `no provider '${record.provider}' on this relay any more`);
-        const merged = decryptJson<Record<string, unknown>>(ctx.secretKey, record.options);
-        for (const [key, value] of Object.entries(given)) {
-          // null drops a saved option: a password replaced by a key, a host key pin to learn again.
-          if (value === null) delete merged[key];
-          else merged[key] = value;
-        }
-        const options = checkProviderOptions(factory, merged);
-        const learned = await tryListing(
-          factory.name,
-          () => factory.create(options),
-          ctx.accountCheckTimeoutMs,
-        );
-        return ctx.auth.serial(async () => {
-          const current = await ctx.tables.accounts.get(accountKey(user, name));
-          if (!current || current.createdAt !== record.createdAt)
-            throw new FerryError(
-              'CONFLICT',
-              `account '${name}' changed while its options were checked`,
-              'try again',
-            );
-          const { needsAttention: _fixed, ...rest } = current;
-          const updated: AccountRecord = {
-            ...rest,
-            options: encryptJson(ctx.secretKey, { ...options, ...learned }),
-          };
-          await ctx.tables.accounts.put(accountKey(user, name), updated);
-          return view(updated);
-        });
+        return view(await updateAccount(ctx, user, name, given));
       },
     );
 
@@ -177,11 +112,104 @@ export function accountRoutes(ctx: RouteContext) {
 }
 
 /**
+ * A new account: the name and the provider's schema checked, then one listing with the options,
+ * then stored encrypted. The add route and the OAuth callback both come here.
+ */
+export async function addAccount(
+  ctx: RouteContext,
+  user: string,
+  givenName: string,
+  provider: string,
+  given: Record<string, unknown>,
+): Promise<AccountRecord> {
+  const name = checkName('account', givenName);
+  const factory = ctx.providers.get(provider);
+  if (!factory)
+    throw new FerryError(
+      'UNKNOWN_PROVIDER',
+      `no provider '${provider}' on this relay`,
+      `known: ${ctx.providers
+        .list()
+        .map((f) => f.name)
+        .join(', ')}`,
+    );
+  const options = checkProviderOptions(factory, given);
+  if (await ctx.tables.accounts.get(accountKey(user, name)))
+    throw new FerryError('CONFLICT', `you already have an account '${name}'`);
+  const learned = await tryListing(factory.name, () => factory.create(options), ctx.accountCheckTimeoutMs);
+  const record: AccountRecord = {
+    name,
+    user,
+    provider: factory.name,
+    options: encryptJson(ctx.secretKey, { ...options, ...learned }),
+    createdAt: ctx.clock(),
+  };
+  await ctx.auth.serial(async () => {
+    if (await ctx.tables.accounts.get(accountKey(user, name)))
+      throw new FerryError('CONFLICT', `you already have an account '${name}'`);
+    await ctx.tables.accounts.put(accountKey(user, name), record);
+  });
+  return record;
+}
+
+/** A saved account and its options in the clear, or NOT_FOUND. */
+export async function readAccount(
+  ctx: RouteContext,
+  user: string,
+  name: string,
+): Promise<{ record: AccountRecord; options: Record<string, unknown> }> {
+  const record = await ctx.tables.accounts.get(accountKey(user, name));
+  if (!record) throw new FerryError('NOT_FOUND', `no account '${name}'`);
+  return { record, options: decryptJson<Record<string, unknown>>(ctx.secretKey, record.options) };
+}
+
+/**
+ * New credentials or settings for an account in place ("reconnect"): the options given replace
+ * the saved ones of the same key (null drops one), the others stay. The result is checked by the
+ * provider's schema and one listing like a new account; only then saved, and "needs attention"
+ * is cleared.
+ */
+export async function updateAccount(
+  ctx: RouteContext,
+  user: string,
+  name: string,
+  given: Record<string, unknown>,
+): Promise<AccountRecord> {
+  const { record, options: merged } = await readAccount(ctx, user, name);
+  const factory = ctx.providers.get(record.provider);
+  if (!factory)
+    throw new FerryError('UNKNOWN_PROVIDER', `no provider '${record.provider}' on this relay any more`);
+  for (const [key, value] of Object.entries(given)) {
+    // null drops a saved option: a password replaced by a key, a host key pin to learn again.
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  const options = checkProviderOptions(factory, merged);
+  const learned = await tryListing(factory.name, () => factory.create(options), ctx.accountCheckTimeoutMs);
+  return ctx.auth.serial(async () => {
+    const current = await ctx.tables.accounts.get(accountKey(user, name));
+    if (!current || current.createdAt !== record.createdAt)
+      throw new FerryError(
+        'CONFLICT',
+        `account '${name}' changed while its options were checked`,
+        'try again',
+      );
+    const { needsAttention: _fixed, ...rest } = current;
+    const updated: AccountRecord = {
+      ...rest,
+      options: encryptJson(ctx.secretKey, { ...options, ...learned }),
+    };
+    await ctx.tables.accounts.put(accountKey(user, name), updated);
+    return updated;
+  });
+}
+
+/**
  * One listing call proves the options work: the first entry, or the end of an empty listing,
  * within `timeoutMs`. The provider's own error (auth, not found, ...) is reported as bad options,
- * so a 401 from this API always means the relay login, never the cloud's.
+ * so a 401 from this API always means the relay login, never the cloud's. Answers what the
+ * provider learned on the way (a host key to pin).
  */
-/** One listing with the options; answers what the provider learned on the way (a host key to pin). */
 async function tryListing(
   provider: string,
   create: () => Provider,

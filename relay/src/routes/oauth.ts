@@ -1,0 +1,266 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  authorizeUrl,
+  checkName,
+  FerryError,
+  isFerryError,
+  OAUTH_CLOUDS,
+  type OAuthClient,
+  type OAuthCloud,
+  oauthClientOfRemote,
+  oauthCloud,
+  rcloneRemoteForToken,
+  readTokenResponse,
+  tokenRequestBody,
+} from '@ferry/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { addAccount, readAccount, updateAccount } from './accounts.js';
+import type { RouteContext } from './context.js';
+import { requireUser } from './guard.js';
+import { nameSchema, objectSchema } from './schemas.js';
+
+export const OAUTH_CALLBACK_PATH = '/api/oauth/callback';
+/** How long a started sign-in waits for the cloud's answer. */
+const SIGN_IN_TTL_MS = 10 * 60_000;
+/** Started sign-ins kept at once (relay-wide); the oldest goes first. */
+const MAX_PENDING = 256;
+
+const line = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\r\\n]*$' });
+const endpoint = { type: 'string', minLength: 1, maxLength: 2048, pattern: '^https?://[^\\s]+$' } as const;
+const startBody = objectSchema(
+  {
+    name: nameSchema,
+    cloud: { type: 'string', minLength: 1, maxLength: 32 },
+    clientId: line(2048),
+    clientSecret: line(2048),
+    authUrl: endpoint,
+    tokenUrl: endpoint,
+    reconnect: { type: 'boolean' },
+  },
+  ['name'],
+);
+
+// The cloud adds parameters of its own to the callback (scope, iss, authuser, …): kept open, bounded.
+const callbackQuery = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', maxLength: 256 },
+    code: { type: 'string', maxLength: 4096 },
+    error: { type: 'string', maxLength: 256 },
+  },
+  additionalProperties: { type: 'string', maxLength: 4096 },
+  maxProperties: 16,
+} as const;
+
+interface SignIn {
+  user: string;
+  account: string;
+  reconnect: boolean;
+  cloud: OAuthCloud;
+  client: OAuthClient;
+  redirectUri: string;
+  codeVerifier?: string;
+  expiresAt: number;
+}
+
+/**
+ * "Connect" for OAuth clouds: POST /api/oauth/start answers the cloud's sign-in URL; the cloud
+ * sends the browser back to GET /api/oauth/callback, where the relay trades the code for a
+ * token (PKCE where the cloud takes it) and saves the account — a new rclone account, or new
+ * credentials for an existing one (reconnect) — through the same checks as any account: schema,
+ * one listing, encrypted at rest. The browser then lands on the panel's Accounts page with
+ * `?oauth=connected` or `?oauth=failed`.
+ *
+ * The callback carries no session: the session cookie is SameSite=Strict, so a redirect from the
+ * cloud's site does not bring it. The `state` does the work instead: 32 random bytes, made for
+ * one logged-in user's sign-in, good once and for ten minutes.
+ */
+export function oauthRoutes(ctx: RouteContext) {
+  const pending = new Map<string, SignIn>();
+
+  const take = (state: string | undefined): SignIn => {
+    const signIn = state === undefined ? undefined : pending.get(state);
+    if (state !== undefined) pending.delete(state);
+    if (!signIn || signIn.expiresAt <= ctx.clock())
+      throw new FerryError(
+        'OAUTH_REFUSED',
+        'this sign-in is unknown or expired (a sign-in is good once and for ten minutes)',
+        'start again from the panel',
+      );
+    return signIn;
+  };
+
+  const keep = (state: string, signIn: SignIn) => {
+    const now = ctx.clock();
+    for (const [key, old] of pending) if (old.expiresAt <= now) pending.delete(key);
+    while (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value as string);
+    pending.set(state, signIn);
+  };
+
+  return async (app: FastifyInstance) => {
+    app.get('/api/oauth/clouds', async (request) => {
+      await requireUser(ctx.auth, request);
+      return {
+        clouds: OAUTH_CLOUDS.map((cloud) => ({ id: cloud.id, label: cloud.label, setup: cloud.setup })),
+      };
+    });
+
+    app.post('/api/oauth/start', { schema: { body: startBody } }, async (request) => {
+      const user = await requireUser(ctx.auth, request);
+      const body = request.body as {
+        name: string;
+        cloud?: string;
+        clientId?: string;
+        clientSecret?: string;
+        authUrl?: string;
+        tokenUrl?: string;
+        reconnect?: boolean;
+      };
+      const account = checkName('account', body.name);
+      const reconnect = body.reconnect === true;
+      const saved = reconnect ? await savedClient(ctx, user, account) : undefined;
+      if (!reconnect && (await ctx.tables.accounts.get(`${user}/${account}`)))
+        throw new FerryError(
+          'CONFLICT',
+          `you already have an account '${account}'`,
+          'choose another name, or reconnect that account',
+        );
+      const cloud = body.cloud !== undefined ? oauthCloud(body.cloud) : saved?.cloud;
+      if (cloud === undefined) throw new FerryError('BAD_INPUT', 'name the cloud to connect (cloud)');
+      if (saved && saved.cloud.id !== cloud.id)
+        throw new FerryError('BAD_INPUT', `account '${account}' is a ${saved.cloud.label} account`);
+      const client: OAuthClient = {
+        clientId: body.clientId ?? saved?.client.clientId ?? missing('clientId'),
+        clientSecret: body.clientSecret ?? saved?.client.clientSecret ?? missing('clientSecret'),
+        ...pick('authUrl', body.authUrl ?? saved?.client.authUrl),
+        ...pick('tokenUrl', body.tokenUrl ?? saved?.client.tokenUrl),
+      };
+      const redirectUri = callbackUrl(request);
+      const state = randomBytes(32).toString('base64url');
+      const codeVerifier = cloud.pkce ? randomBytes(32).toString('base64url') : undefined;
+      const codeChallenge =
+        codeVerifier === undefined
+          ? undefined
+          : createHash('sha256').update(codeVerifier).digest('base64url');
+      keep(state, {
+        user,
+        account,
+        reconnect,
+        cloud,
+        client,
+        redirectUri,
+        ...(codeVerifier !== undefined ? { codeVerifier } : {}),
+        expiresAt: ctx.clock() + SIGN_IN_TTL_MS,
+      });
+      return {
+        authorizeUrl: authorizeUrl(cloud, client, { redirectUri, state, codeChallenge }),
+        redirectUri,
+      };
+    });
+
+    app.get(OAUTH_CALLBACK_PATH, { schema: { querystring: callbackQuery } }, async (request, reply) => {
+      const query = request.query as { state?: string; code?: string; error?: string };
+      let account: string | undefined;
+      try {
+        const signIn = take(query.state);
+        account = signIn.account;
+        if (query.error !== undefined || query.code === undefined)
+          throw new FerryError(
+            'OAUTH_REFUSED',
+            `the cloud did not sign in: ${query.error ?? 'no code in its answer'}`,
+            'start again from the panel',
+          );
+        const token = readTokenResponse(await exchange(signIn, query.code), ctx.clock());
+        const options = {
+          remote: signIn.cloud.id,
+          remoteConfig: rcloneRemoteForToken(signIn.cloud, signIn.client, token),
+        };
+        if (signIn.reconnect) await updateAccount(ctx, signIn.user, signIn.account, options);
+        else await addAccount(ctx, signIn.user, signIn.account, 'rclone', options);
+        request.log.info({ account: signIn.account, cloud: signIn.cloud.id }, 'oauth account connected');
+        return reply.redirect(
+          `/?${new URLSearchParams({ oauth: 'connected', account: signIn.account })}#/accounts`,
+          303,
+        );
+      } catch (error) {
+        const refusal = isFerryError(error)
+          ? error
+          : new FerryError('OAUTH_REFUSED', 'the sign-in failed inside the relay');
+        request.log.info({ account, code: refusal.id }, 'oauth sign-in refused');
+        const result = new URLSearchParams({
+          oauth: 'failed',
+          ...(account !== undefined ? { account } : {}),
+          code: refusal.id,
+          message: refusal.message,
+          ...(refusal.hint !== undefined ? { hint: refusal.hint } : {}),
+        });
+        return reply.redirect(`/?${result}#/accounts`, 303);
+      }
+    });
+  };
+}
+
+function missing(field: string): never {
+  throw new FerryError(
+    'BAD_INPUT',
+    `${field} is required to connect a new account`,
+    'from the OAuth app you registered at the cloud',
+  );
+}
+
+const pick = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
+
+/** The OAuth app a saved rclone account was connected with, for a reconnect. */
+async function savedClient(ctx: RouteContext, user: string, name: string) {
+  const { record, options } = await readAccount(ctx, user, name);
+  const remote = typeof options.remoteConfig === 'string' ? options.remoteConfig : '';
+  const found = record.provider === 'rclone' ? oauthClientOfRemote(remote) : undefined;
+  if (!found)
+    throw new FerryError(
+      'BAD_INPUT',
+      `account '${name}' was not connected with OAuth`,
+      'update its options instead (Update options, or ferry account update)',
+    );
+  return found;
+}
+
+/**
+ * Where the cloud sends the browser back: this relay as the browser reached it (behind a reverse
+ * proxy, with --trust-proxy, its public name and scheme). The same URL must be registered as the
+ * OAuth app's redirect URI at the cloud.
+ */
+function callbackUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}${OAUTH_CALLBACK_PATH}`;
+}
+
+/** The token endpoint's JSON answer to the code (an error answer too: readTokenResponse reads it). */
+async function exchange(signIn: SignIn, code: string): Promise<unknown> {
+  const tokenUrl = signIn.client.tokenUrl ?? signIn.cloud.tokenUrl;
+  let response: Response;
+  try {
+    response = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: tokenRequestBody(signIn.client, {
+        code,
+        redirectUri: signIn.redirectUri,
+        ...(signIn.codeVerifier !== undefined ? { codeVerifier: signIn.codeVerifier } : {}),
+      }),
+      redirect: 'error',
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch {
+    throw new FerryError(
+      'OAUTH_REFUSED',
+      `the relay could not reach the token endpoint ${new URL(tokenUrl).origin}`,
+      'check that the relay reaches the cloud',
+    );
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FerryError('OAUTH_REFUSED', `the token endpoint answered HTTP ${response.status} without JSON`);
+  }
+}
