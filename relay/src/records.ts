@@ -38,6 +38,8 @@ export interface AccountRecord {
   options: EncryptedBlob;
   createdAt: number;
   needsAttention?: string;
+  /** The OAuth cloud (core OAUTH_CLOUDS id) of an rclone remote signed in with an app of its own: "Reconnect" works. */
+  oauth?: string;
 }
 
 export interface ContainerRecord {

@@ -40,7 +40,29 @@ export interface Account {
   provider: string;
   createdAt: number;
   needsAttention?: string;
+  /** The OAuth cloud it was signed in to (Reconnect works). */
+  oauth?: string;
 }
+
+/** A cloud the relay signs in to with an OAuth app of the user's (`GET /api/oauth/clouds`). */
+export interface OAuthCloudInfo {
+  id: string;
+  label: string;
+  /** Where to register the OAuth app. */
+  setup: string;
+}
+
+/** What `POST /api/oauth/start` takes: a new account's cloud and app, or a reconnect. */
+export type OAuthStart =
+  | {
+      name: string;
+      cloud: string;
+      clientId: string;
+      clientSecret: string;
+      authUrl?: string;
+      tokenUrl?: string;
+    }
+  | { name: string; reconnect: true };
 
 /** The direct subfolders of a folder of an account (`GET /api/accounts/:name/folders`). */
 export interface FolderListing {
@@ -204,6 +226,11 @@ export class Api {
   /** New options in place: those given replace the saved ones, the rest stay (the relay checks them). */
   updateAccount = (name: string, options: Record<string, string | number | boolean | null>) =>
     this.call<Account>('PATCH', `/api/accounts/${encodeURIComponent(name)}`, { options });
+  oauthClouds = async () =>
+    (await this.call<{ clouds: OAuthCloudInfo[] }>('GET', '/api/oauth/clouds')).clouds;
+  /** The cloud's sign-in URL to send the browser to, and the redirect URI to register there. */
+  startOAuth = (input: OAuthStart) =>
+    this.call<{ authorizeUrl: string; redirectUri: string }>('POST', '/api/oauth/start', input);
   removeAccount = (name: string) => this.call<void>('DELETE', `/api/accounts/${encodeURIComponent(name)}`);
   containers = async () =>
     (await this.call<{ containers: Container[] }>('GET', '/api/containers')).containers;

@@ -10,6 +10,8 @@ import {
   type ProviderInfo,
 } from './api.js';
 import { formatExact } from './format.js';
+import type { OAuthResult } from './oauth-result.js';
+import './ferry-oauth-connect.js';
 import { AUTH_FIX, accountProblems, deviceWatch } from './live/device-watch.js';
 import { shared } from './styles.js';
 
@@ -52,6 +54,7 @@ export class FerryAccounts extends LitElement {
     editErrors: { state: true },
     editError: { state: true },
     editBusy: { state: true },
+    oauthResult: { attribute: false },
   };
   declare api: Api;
   declare accounts: Account[];
@@ -68,6 +71,8 @@ export class FerryAccounts extends LitElement {
   declare editErrors: Record<string, string>;
   declare editError: ApiError | undefined;
   declare editBusy: boolean;
+  /** What the last OAuth sign-in came back with (the relay's callback put it in the address). */
+  declare oauthResult: OAuthResult | undefined;
   static override styles = shared;
 
   constructor() {
@@ -209,6 +214,35 @@ export class FerryAccounts extends LitElement {
     } finally {
       this.editBusy = false;
     }
+  }
+
+  /** Signs in at the cloud again with the account's saved OAuth app (a revoked or expired token). */
+  private async reconnect(name: string) {
+    this.listError = undefined;
+    try {
+      const { authorizeUrl } = await this.api.startOAuth({ name, reconnect: true });
+      location.assign(authorizeUrl);
+    } catch (error) {
+      this.listError = asRefusal(error);
+    }
+  }
+
+  private renderOAuthResult() {
+    const result = this.oauthResult;
+    if (!result) return '';
+    const dismiss = html`<button class="secondary" @click=${() => (this.oauthResult = undefined)}>Dismiss</button>`;
+    return result.connected
+      ? html`<div class="card row spread" role="status">
+          <p class="ok">Connected: account ${result.account} is saved; add a container for it.</p>
+          ${dismiss}
+        </div>`
+      : html`<div class="card row spread" role="alert">
+          <p class="error">
+            ${result.account ? `Connecting ${result.account} failed: ` : 'The sign-in failed: '}${result.message}
+            ${result.hint ? html`<span class="hint">(${result.hint})</span>` : ''}
+          </p>
+          ${dismiss}
+        </div>`;
   }
 
   private async removeAccount(name: string) {
@@ -354,6 +388,7 @@ export class FerryAccounts extends LitElement {
     return html`
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
+        ${this.renderOAuthResult()}
         ${this.listError ? html`<p class="error" role="alert">${this.listError.message}</p>` : ''}
         ${
           this.accounts.length === 0
@@ -373,6 +408,17 @@ export class FerryAccounts extends LitElement {
                     ${this.editing === account.name ? this.renderUpdate(account) : ''}
                   </div>
                   <div class="row">
+                    ${
+                      account.oauth
+                        ? html`<button
+                          class="secondary"
+                          aria-label=${`Reconnect ${account.name}`}
+                          @click=${() => this.reconnect(account.name)}
+                        >
+                          Reconnect
+                        </button>`
+                        : ''
+                    }
                     <button
                       class="secondary"
                       aria-label=${`Update options of ${account.name}`}
@@ -437,6 +483,7 @@ export class FerryAccounts extends LitElement {
           <p class="help">The relay tries one listing with these options before it saves anything.</p>
           <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Checking…' : 'Add account'}</button>
         </form>
+        <ferry-oauth-connect .api=${this.api}></ferry-oauth-connect>
       </section>
     `;
   }

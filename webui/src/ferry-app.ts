@@ -5,6 +5,7 @@ import { shared } from './styles.js';
 import './ferry-login.js';
 import './ferry-devices.js';
 import './ferry-accounts.js';
+import { type OAuthResult, readOAuthResult } from './oauth-result.js';
 import './ferry-containers.js';
 
 type Page = 'devices' | 'accounts' | 'containers';
@@ -17,6 +18,13 @@ const PAGES: { id: Page; title: string }[] = [
 function pageFromHash(): Page {
   const id = location.hash.replace(/^#\/?/, '');
   return PAGES.find((page) => page.id === id)?.id ?? 'containers';
+}
+
+function takeOAuthResult(): OAuthResult | undefined {
+  const result = readOAuthResult(location.search);
+  // A reload or a bookmark must not show the result again.
+  if (result) history.replaceState(null, '', `${location.pathname}${location.hash}`);
+  return result;
 }
 
 /**
@@ -46,6 +54,8 @@ export class FerryApp extends LitElement {
   declare loadedAt: number;
   declare error: string;
   private readonly api = new Api();
+  /** Read once from the address the relay's OAuth callback sent the browser to, then dropped from it. */
+  private readonly oauthResult: OAuthResult | undefined = takeOAuthResult();
   private readonly onHash = () => {
     this.page = pageFromHash();
   };
@@ -253,6 +263,7 @@ export class FerryApp extends LitElement {
           .accounts=${this.accounts}
           .providers=${this.providers}
           .containers=${this.status.containers}
+          .oauthResult=${this.oauthResult}
         ></ferry-accounts>`;
       case 'containers':
         return html`<ferry-containers

@@ -6,6 +6,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { lowContrastTexts } from './contrast.ts';
 import { type DavServer, startGuardedDav } from './dav-server.ts';
 import { DeviceProcess, shellWords } from './device-process.ts';
+import { startOAuthServer } from './oauth-server.ts';
 import { startTestRelay, type TestRelay } from './relay-process.ts';
 
 const IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
@@ -425,4 +426,49 @@ test('the API refuses a cookie POST without the CSRF header', async ({ request }
   expect(refused.status()).toBe(403);
   const allowed = await request.post(`${relay.url}/api/pairing-codes`, { headers: { 'x-ferry-csrf': '1' } });
   expect(allowed.status()).toBe(201);
+});
+
+test('connect a cloud: the browser signs in at the cloud and comes back with the result', async ({
+  page,
+}) => {
+  const cloud = await startOAuthServer(`${relay.url}/api/oauth/callback`);
+  try {
+    await page.goto(`${relay.url}/#/accounts`);
+    await page.getByLabel('User name').fill('alice');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('heading', { name: 'Connect a cloud (OAuth)' })).toBeVisible();
+    // The redirect URI to register at the cloud, as the relay will send it.
+    await expect(page.locator('#oauth-redirect')).toHaveText(`${relay.url}/api/oauth/callback`);
+    await page.getByLabel('Cloud', { exact: true }).selectOption('drive');
+    await page.getByLabel('Name of the new account').fill('gdrive');
+    await page.getByLabel('Client ID').fill(cloud.clientId);
+    await page.getByLabel('Client secret').fill(cloud.clientSecret);
+    await page.getByText('Other sign-in endpoints').click();
+    await page.getByLabel('Authorization URL').fill(`${cloud.issuer}/auth`);
+    await page.getByLabel('Token URL').fill(`${cloud.issuer}/token`);
+    await shot(page, 'accounts-oauth');
+    await page.getByRole('button', { name: 'Connect Google Drive' }).click();
+
+    // The cloud's own pages: sign in, then consent.
+    await expect(page).toHaveURL(new RegExp(`^${cloud.issuer}/interaction/`));
+    await page.locator('input[name="login"]').fill('alice@cloud.test');
+    await page.locator('input[name="password"]').fill('cloud password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // Back on the panel: the relay traded the code and gave rclone the token, but Google's API
+    // is out of reach here, so its test listing failed and nothing was saved; the page says so.
+    await expect(page).toHaveURL(`${relay.url}/#/accounts`);
+    const result = page.getByRole('alert').filter({ hasText: 'Connecting gdrive failed' });
+    await expect(result).toContainText("provider 'rclone' refused a test listing");
+    await expect(
+      page.getByRole('list', { name: 'Accounts' }).getByRole('heading', { name: 'gdrive' }),
+    ).toHaveCount(0);
+    await shot(page, 'accounts-oauth-result');
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await expect(result).toHaveCount(0);
+  } finally {
+    await cloud.stop();
+  }
 });

@@ -3,6 +3,7 @@ import {
   checkProviderOptions,
   FerryError,
   isFerryError,
+  oauthClientOfRemote,
   type Provider,
   type ProviderOptions,
 } from '@ferry/core';
@@ -42,6 +43,7 @@ export function view(account: AccountRecord) {
     provider: account.provider,
     createdAt: account.createdAt,
     ...(account.needsAttention ? { needsAttention: account.needsAttention } : {}),
+    ...(account.oauth ? { oauth: account.oauth } : {}),
   };
 }
 
@@ -143,6 +145,7 @@ export async function addAccount(
     provider: factory.name,
     options: encryptJson(ctx.secretKey, { ...options, ...learned }),
     createdAt: ctx.clock(),
+    ...oauthOf(factory.name, options),
   };
   await ctx.auth.serial(async () => {
     if (await ctx.tables.accounts.get(accountKey(user, name)))
@@ -150,6 +153,13 @@ export async function addAccount(
     await ctx.tables.accounts.put(accountKey(user, name), record);
   });
   return record;
+}
+
+/** `{oauth: cloud}` for an rclone remote with an OAuth app of its own (see AccountRecord.oauth). */
+function oauthOf(provider: string, options: ProviderOptions): Pick<AccountRecord, 'oauth'> {
+  const remote = options.remoteConfig;
+  const found = provider === 'rclone' && typeof remote === 'string' ? oauthClientOfRemote(remote) : undefined;
+  return found ? { oauth: found.cloud.id } : {};
 }
 
 /** A saved account and its options in the clear, or NOT_FOUND. */
