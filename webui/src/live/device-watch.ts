@@ -124,4 +124,4 @@ export function accountProblems(
 export const AUTH_FIX =
   "Fix the account's options: Update options on the Accounts page takes new credentials (empty fields " +
   'keep their saved values); the relay tries them with one listing, and the devices go on with them ' +
-  'within seconds, with nothing removed.';
+  'within seconds, with nothing removed. An account connected with OAuth: Reconnect signs in again.';
