@@ -22,6 +22,8 @@ export const runners: Readonly<Record<string, () => Promise<Runner>>> = {
   'devices unbind': async () => (await relayCli()).runDevicesUnbind,
   'account add': async () => (await relayCli()).runAccountAdd,
   'account update': async () => (await relayCli()).runAccountUpdate,
+  'account connect': async () => (await relayCli()).runAccountConnect,
+  'account reconnect': async () => (await relayCli()).runAccountReconnect,
   'account list': async () => (await relayCli()).runAccountList,
   'account remove': async () => (await relayCli()).runAccountRemove,
   'container add': async () => (await relayCli()).runContainerAdd,

@@ -21,6 +21,8 @@ describe('the command table', () => {
         'account list',
         'account remove',
         'account update',
+        'account connect',
+        'account reconnect',
         'devices list',
         'devices rename',
         'devices unbind',

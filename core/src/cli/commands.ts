@@ -1,3 +1,4 @@
+import { OAUTH_CLOUDS } from '../oauth.js';
 import type { CommandSpec, FlagSpec, PositionalSpec } from './spec.js';
 
 /**
@@ -206,6 +207,46 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       ...CLIENT_FLAGS,
     ],
+    positionals: [name('account name')],
+  },
+  {
+    name: 'account connect',
+    summary: 'sign in at an OAuth cloud (drive, dropbox, box) in a browser and save the account',
+    description:
+      "Prints the cloud's sign-in address to open in a browser that reaches the relay, then waits until the cloud sends the browser back and the relay has saved the account (or says why not). The OAuth app is your own, registered at the cloud with <relay>/api/oauth/callback as its redirect URI.",
+    flags: [
+      {
+        name: 'cloud',
+        type: 'enum',
+        values: OAUTH_CLOUDS.map((cloud) => cloud.id),
+        required: true,
+        help: 'the cloud to sign in to',
+      },
+      {
+        name: 'client-id',
+        type: 'string',
+        valueName: 'ID',
+        required: true,
+        help: 'the client id of your OAuth app at the cloud',
+      },
+      { name: 'auth-url', type: 'url', help: "the cloud's authorization endpoint, when not its usual one" },
+      { name: 'grant-url', type: 'url', help: "the cloud's token endpoint, when not its usual one" },
+      ...CLIENT_FLAGS,
+    ],
+    positionals: [name('account name')],
+    secrets: [
+      {
+        name: 'client secret',
+        env: 'FERRY_CLIENT_SECRET',
+        fromStdin: true,
+        help: 'the client secret of your OAuth app',
+      },
+    ],
+  },
+  {
+    name: 'account reconnect',
+    summary: 'sign in again at the cloud of an account connected with OAuth (an expired or revoked token)',
+    flags: CLIENT_FLAGS,
     positionals: [name('account name')],
   },
   {

@@ -63,15 +63,32 @@ export async function apiCall<T>(
       `the relay answered ${response.status} with something that is not JSON`,
     );
   }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string; hint?: string } } | undefined)
-      ?.error;
-    const code = (error?.code ?? '').replace(/^FERRY_/, '');
-    throw new FerryError(
-      code in ERROR_CODES ? (code as ErrorCode) : 'TRANSIENT',
-      error?.message ?? `the relay answered ${response.status}`,
-      error?.hint,
+  if (!response.ok)
+    throw relayError(
+      (parsed as { error?: RelayErrorJson } | undefined)?.error,
+      'TRANSIENT',
+      `the relay answered ${response.status}`,
     );
-  }
   return parsed as T;
+}
+
+/** An error as the relay writes it (`FerryError.toJSON()`). */
+export interface RelayErrorJson {
+  code?: string;
+  message?: string;
+  hint?: string;
+}
+
+/** The relay's `{code, message, hint}` as the same FerryError here; an unknown code becomes `fallback`. */
+export function relayError(
+  error: RelayErrorJson | undefined,
+  fallback: ErrorCode,
+  message: string,
+): FerryError {
+  const code = (error?.code ?? '').replace(/^FERRY_/, '');
+  return new FerryError(
+    code in ERROR_CODES ? (code as ErrorCode) : fallback,
+    error?.message ?? message,
+    error?.hint,
+  );
 }

@@ -15,6 +15,7 @@ export {
   runPair,
   runStatus,
 } from './client-commands.js';
+export { runAccountConnect, runAccountReconnect } from './oauth-commands.js';
 export { type RelayRuntime, relayRunner } from './relay-command.js';
 export { relayRuntime, runRelay } from './relay-runtime.js';
 export { runUserAdd } from './user-add.js';

@@ -2,10 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type OAuthCloud, oauthCloud } from '@ferry/core';
+import {
+  type CliIo,
+  COMMANDS,
+  type FlagValue,
+  type OAuthCloud,
+  oauthCloud,
+  type ParsedCommand,
+} from '@ferry/core';
 import { rcloneProviderFactory } from '@ferry/core/providers';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAccountConnect, runAccountReconnect } from '../cli/oauth-commands.js';
+import { saveLogin } from '../cli/session-file.js';
 import { type TestRelay, testRelay } from '../testing.js';
 
 /**
@@ -259,5 +268,113 @@ describe('OAuth connect (node-oidc-provider on loopback, rclone)', () => {
       await call('DELETE', '/api/accounts/plain');
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  describe('from the CLI (ferry account connect | reconnect)', () => {
+    let config = '';
+    beforeAll(async () => {
+      config = await mkdtemp(join(tmpdir(), 'ferry-oauth-cli-'));
+      await saveLogin(config, { relay: relayUrl, user: 'alice', token });
+    });
+    afterAll(async () => {
+      if (config) await rm(config, { recursive: true, force: true });
+    });
+
+    function cli(
+      name: string,
+      flags: Record<string, FlagValue>,
+      account: string,
+      env: Record<string, string> = {},
+    ) {
+      const command = COMMANDS.find((c) => c.name === name);
+      if (!command) throw new Error(`no command ${name}`);
+      const parsed = {
+        kind: 'run',
+        command,
+        flags: { relay: relayUrl, config, ...flags },
+        positionals: { NAME: account },
+        sources: {},
+      } as ParsedCommand;
+      const out: string[] = [];
+      const io: CliIo = {
+        stdout: { write: (text: string) => out.push(text) },
+        stderr: { write: (text: string) => out.push(text) },
+        stdin: Object.assign((async function* () {})(), { isTTY: true }),
+        env,
+        signal: new AbortController().signal,
+      };
+      return { parsed, io, text: () => out.join('') };
+    }
+
+    /** Runs the command, and once it printed the sign-in address, walks it like a browser would. */
+    async function connectWithBrowser(run: ReturnType<typeof cli>, runner: typeof runAccountConnect) {
+      const done = runner(run.parsed, run.io).then(
+        (code) => ({ code, error: undefined }),
+        (error: unknown) => ({ code: undefined, error: error as { code?: string; message?: string } }),
+      );
+      for (let i = 0; i < 100 && !/\n {2}http/.test(run.text()); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const address = /\n {2}(http\S+)/.exec(run.text())?.[1];
+      if (!address) return done;
+      await signIn(address);
+      return done;
+    }
+
+    const endpoints = () => ({ 'auth-url': `${issuer}/auth`, 'grant-url': `${issuer}/token` });
+
+    it('prints the address, waits for the browser, and reports what the relay saw', {
+      timeout: 30_000,
+    }, async () => {
+      const run = cli(
+        'account connect',
+        { cloud: 'drive', 'client-id': CLIENT.id, ...endpoints() },
+        'cli-drive',
+        { FERRY_CLIENT_SECRET: CLIENT.secret },
+      );
+      const result = await connectWithBrowser(run, runAccountConnect);
+      expect(run.text()).toContain(`the OAuth app's redirect URI must be ${relayUrl}/api/oauth/callback`);
+      // The sign-in and rclone's refresh worked; Google's API is out of reach, so nothing was saved.
+      expect(result.error?.code).toBe('BAD_PROVIDER_OPTIONS');
+      expect(result.error?.message).toMatch(/refused a test listing/);
+      expect((await call('GET', '/api/accounts')).body.accounts).toEqual([]);
+    });
+
+    it('says when the cloud refuses the app', { timeout: 30_000 }, async () => {
+      const run = cli(
+        'account connect',
+        { cloud: 'drive', 'client-id': CLIENT.id, ...endpoints() },
+        'cli-bad',
+        { FERRY_CLIENT_SECRET: 'wrong-secret' },
+      );
+      const result = await connectWithBrowser(run, runAccountConnect);
+      expect(result.error?.code).toBe('OAUTH_REFUSED');
+      expect(result.error?.message).toMatch(/invalid_client/);
+      expect(run.text()).not.toContain('wrong-secret');
+    });
+
+    it('refuses a missing secret and a reconnect of an account without OAuth, before any sign-in', async () => {
+      const missing = cli('account connect', { cloud: 'drive', 'client-id': CLIENT.id }, 'x');
+      await expect(runAccountConnect(missing.parsed, missing.io)).rejects.toMatchObject({ code: 'USAGE' });
+      const unknown = cli('account reconnect', {}, 'nosuch');
+      await expect(runAccountReconnect(unknown.parsed, unknown.io)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      expect(unknown.text()).toBe('');
+    });
+
+    it("keeps a sign-in's outcome to the user who started it", async () => {
+      await relay.auth.addUser('bob', 'bob-password');
+      const bob = (await call('POST', '/api/login', { user: 'bob', password: 'bob-password' })).body.token;
+      const started = await start('mine');
+      const path = `/api/oauth/sign-ins/${started.body.signIn}`;
+      expect((await call('GET', path)).body).toMatchObject({ status: 'waiting', account: 'mine' });
+      const alice = token;
+      token = bob;
+      try {
+        expect((await call('GET', path)).status).toBe(404);
+      } finally {
+        token = alice;
+      }
+    });
   });
 });

@@ -53,6 +53,8 @@ const callbackQuery = {
 } as const;
 
 interface SignIn {
+  /** The public handle of this sign-in (GET /api/oauth/sign-ins/:id); the state stays secret. */
+  id: string;
   user: string;
   account: string;
   reconnect: boolean;
@@ -77,6 +79,13 @@ interface SignIn {
  */
 export function oauthRoutes(ctx: RouteContext) {
   const pending = new Map<string, SignIn>();
+  /** How each sign-in ended, by id, for the CLI that started it and waits (same lifetime as a sign-in). */
+  const outcomes = new Map<string, Outcome>();
+
+  const settle = (signIn: SignIn, outcome: Omit<Outcome, 'user' | 'account' | 'expiresAt'>) => {
+    const entry = outcomes.get(signIn.id);
+    if (entry) outcomes.set(signIn.id, { ...entry, ...outcome });
+  };
 
   const take = (state: string | undefined): SignIn => {
     const signIn = state === undefined ? undefined : pending.get(state);
@@ -92,9 +101,17 @@ export function oauthRoutes(ctx: RouteContext) {
 
   const keep = (state: string, signIn: SignIn) => {
     const now = ctx.clock();
-    for (const [key, old] of pending) if (old.expiresAt <= now) pending.delete(key);
-    while (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value as string);
+    for (const map of [pending, outcomes] as Map<string, { expiresAt: number }>[]) {
+      for (const [key, old] of map) if (old.expiresAt <= now) map.delete(key);
+      while (map.size >= MAX_PENDING) map.delete(map.keys().next().value as string);
+    }
     pending.set(state, signIn);
+    outcomes.set(signIn.id, {
+      user: signIn.user,
+      account: signIn.account,
+      status: 'waiting',
+      expiresAt: signIn.expiresAt,
+    });
   };
 
   return async (app: FastifyInstance) => {
@@ -142,7 +159,10 @@ export function oauthRoutes(ctx: RouteContext) {
         codeVerifier === undefined
           ? undefined
           : createHash('sha256').update(codeVerifier).digest('base64url');
+      const id = randomBytes(16).toString('base64url');
+      const expiresAt = ctx.clock() + SIGN_IN_TTL_MS;
       keep(state, {
+        id,
         user,
         account,
         reconnect,
@@ -150,20 +170,32 @@ export function oauthRoutes(ctx: RouteContext) {
         client,
         redirectUri,
         ...(codeVerifier !== undefined ? { codeVerifier } : {}),
-        expiresAt: ctx.clock() + SIGN_IN_TTL_MS,
+        expiresAt,
       });
       return {
         authorizeUrl: authorizeUrl(cloud, client, { redirectUri, state, codeChallenge }),
         redirectUri,
+        signIn: id,
+        expiresAt,
       };
+    });
+
+    app.get('/api/oauth/sign-ins/:id', { schema: { params: signInParams } }, async (request) => {
+      const user = await requireUser(ctx.auth, request);
+      const { id } = request.params as { id: string };
+      const outcome = outcomes.get(id);
+      // Another user's sign-in is as unknown as a made-up one.
+      if (!outcome || outcome.user !== user || outcome.expiresAt <= ctx.clock())
+        throw new FerryError('NOT_FOUND', 'no such sign-in (a sign-in is kept ten minutes)');
+      const { user: _user, ...view } = outcome;
+      return view;
     });
 
     app.get(OAUTH_CALLBACK_PATH, { schema: { querystring: callbackQuery } }, async (request, reply) => {
       const query = request.query as { state?: string; code?: string; error?: string };
-      let account: string | undefined;
+      let signIn: SignIn | undefined;
       try {
-        const signIn = take(query.state);
-        account = signIn.account;
+        signIn = take(query.state);
         if (query.error !== undefined || query.code === undefined)
           throw new FerryError(
             'OAUTH_REFUSED',
@@ -178,6 +210,7 @@ export function oauthRoutes(ctx: RouteContext) {
         if (signIn.reconnect) await updateAccount(ctx, signIn.user, signIn.account, options);
         else await addAccount(ctx, signIn.user, signIn.account, 'rclone', options);
         request.log.info({ account: signIn.account, cloud: signIn.cloud.id }, 'oauth account connected');
+        settle(signIn, { status: 'connected' });
         return reply.redirect(
           `/?${new URLSearchParams({ oauth: 'connected', account: signIn.account })}#/accounts`,
           303,
@@ -186,7 +219,9 @@ export function oauthRoutes(ctx: RouteContext) {
         const refusal = isFerryError(error)
           ? error
           : new FerryError('OAUTH_REFUSED', 'the sign-in failed inside the relay');
+        const account = signIn?.account;
         request.log.info({ account, code: refusal.id }, 'oauth sign-in refused');
+        if (signIn) settle(signIn, { status: 'failed', error: refusal.toJSON() });
         const result = new URLSearchParams({
           oauth: 'failed',
           ...(account !== undefined ? { account } : {}),
@@ -199,6 +234,16 @@ export function oauthRoutes(ctx: RouteContext) {
     });
   };
 }
+
+interface Outcome {
+  user: string;
+  account: string;
+  status: 'waiting' | 'connected' | 'failed';
+  error?: { code: string; message: string; hint?: string };
+  expiresAt: number;
+}
+
+const signInParams = objectSchema({ id: { type: 'string', minLength: 1, maxLength: 64 } }, ['id']);
 
 function missing(field: string): never {
   throw new FerryError(
