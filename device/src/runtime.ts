@@ -81,6 +81,8 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
   checkName('device', deviceName);
 
   let agent: DeviceAgent | undefined;
+  /** The agent being started (disk probe, first sync of its status doc): close() waits for it. */
+  let starting: Promise<DeviceAgent> | undefined;
   let closed = false;
   let page: DevicePage | undefined;
 
@@ -139,7 +141,8 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
       );
     const me = await bound;
     if (closed) return;
-    agent = await runAgent(me);
+    starting = runAgent(me);
+    agent = await starting;
   })();
   ready.catch((error) => options.log(`device stopped: ${describe(error)}`));
 
@@ -187,7 +190,10 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
     agent: () => agent,
     async close() {
       closed = true;
-      await agent?.close().catch((error) => options.log(`closing the agent: ${describe(error)}`));
+      // A stop that lands while the agent starts (just after binding) closes it once started: left
+      // running, its loops and its link to the relay would keep the process alive.
+      const started = agent ?? (await starting?.catch(() => undefined));
+      await started?.close().catch((error) => options.log(`closing the agent: ${describe(error)}`));
       await page?.close();
       await state.close();
     },
