@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,4 +103,21 @@ export async function testRelay(overrides: Partial<BuildAppOptions> = {}): Promi
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A self-signed EC certificate for 127.0.0.1 made by openssl (Debian's, always there), written
+ * as `cert.pem` and `key.pem` into `dir`.
+ */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+      .concat(['-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=ferry-test'])
+      .concat(['-addext', 'subjectAltName=IP:127.0.0.1']),
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MapDocs } from './crawler/testing.js';
 import { type RunningRelay, startRelay } from './server.js';
-import { testRelay } from './testing.js';
+import { selfSignedCert, testRelay } from './testing.js';
 import { loadTls, parseTrustProxy } from './tls.js';
 
 let dir: string;
@@ -15,35 +15,11 @@ let cert: string;
 let key: string;
 let otherKey: string;
 
-/** A self-signed certificate for 127.0.0.1, made by openssl (Debian's, always there). */
+/** A self-signed certificate for 127.0.0.1, and a key of no certificate. */
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-tls-'));
-  cert = join(dir, 'cert.pem');
-  key = join(dir, 'key.pem');
+  ({ cert, key } = selfSignedCert(dir));
   otherKey = join(dir, 'other.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=ferry-test',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
   execFileSync(
     'openssl',
     ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', otherKey],

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../../relay/src/testing.js';
 import { FerryProcess, ferry, ferryOk, relayUrlOf, treeOf, until } from './harness.js';
 
 /**
@@ -22,32 +22,7 @@ describe('relay over https with a device, real processes', () => {
 
   it('pairs, syncs over wss and fetches; a client without the certificate is refused', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-tls-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-      ].concat([
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=ferry-test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ]),
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCert(dir);
     const source = join(dir, 'source');
     await mkdir(join(source, 'docs'), { recursive: true });
     for (let i = 0; i < 20; i++)
