@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backupBench } from './backup.js';
 import { crdtBench } from './crdt.js';
 import { deviceMemoryBench } from './device-memory.js';
 import { groupSizeBench } from './groupsize.js';
@@ -10,7 +11,14 @@ import { emptyPage, replaceHeader, replaceSection, sectionBody } from './page.js
 import { relayCrawlBench } from './relay-crawl.js';
 
 /** Every benchmark, in page order. A new one is a module plus one line here. */
-const BENCHMARKS: BenchModule[] = [mergeBench, crdtBench, groupSizeBench, relayCrawlBench, deviceMemoryBench];
+const BENCHMARKS: BenchModule[] = [
+  mergeBench,
+  crdtBench,
+  groupSizeBench,
+  relayCrawlBench,
+  deviceMemoryBench,
+  backupBench,
+];
 
 const PAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
 
