@@ -24,7 +24,7 @@ function refusal(run: () => unknown): string {
 }
 
 describe('OAuth clouds', () => {
-  it('builds the sign-in URL with scope, the cloud parameters and PKCE where taken', () => {
+  it('builds the sign-in URL with scope, the cloud parameters and PKCE', () => {
     const drive = new URL(
       authorizeUrl(oauthCloud('drive'), client, {
         redirectUri: 'https://relay.example/api/oauth/callback',
@@ -44,22 +44,24 @@ describe('OAuth clouds', () => {
       code_challenge: 'ch',
       code_challenge_method: 'S256',
     });
-    const box = new URL(
+    const dropbox = new URL(
       authorizeUrl(
-        oauthCloud('box'),
+        oauthCloud('dropbox'),
         { ...client, authUrl: 'https://idp.example/authorize?tenant=a' },
         { redirectUri: 'https://r/cb', state: 's', codeChallenge: 'ch' },
       ),
     );
-    expect(box.origin + box.pathname).toBe('https://idp.example/authorize');
-    expect(box.searchParams.get('tenant')).toBe('a');
-    expect(box.searchParams.has('code_challenge')).toBe(false);
-    expect(box.searchParams.has('scope')).toBe(false);
+    expect(dropbox.origin + dropbox.pathname).toBe('https://idp.example/authorize');
+    expect(dropbox.searchParams.get('tenant')).toBe('a');
+    expect(dropbox.searchParams.get('token_access_type')).toBe('offline');
+    expect(dropbox.searchParams.get('scope')).toBe(
+      'account_info.read files.metadata.read files.content.read',
+    );
   });
 
   it('refuses an unknown cloud and names the known ones', () => {
     expect(refusal(() => oauthCloud('nosuch'))).toBe("BAD_INPUT: no OAuth cloud 'nosuch'");
-    expect(OAUTH_CLOUDS.map((cloud) => cloud.id)).toEqual(['drive', 'dropbox', 'box']);
+    expect(OAUTH_CLOUDS.map((cloud) => cloud.id)).toEqual(['drive', 'dropbox']);
   });
 
   it('trades the code with the client, the redirect URI and the verifier', () => {
@@ -138,10 +140,12 @@ describe('OAuth clouds', () => {
   it('refuses a client value that would break the remote, and reads no client from other remotes', () => {
     const token = { accessToken: 'at', tokenType: 'Bearer' };
     expect(
-      refusal(() => rcloneRemoteForToken(oauthCloud('box'), { ...client, clientSecret: 'a\n[evil]' }, token)),
+      refusal(() =>
+        rcloneRemoteForToken(oauthCloud('dropbox'), { ...client, clientSecret: 'a\n[evil]' }, token),
+      ),
     ).toMatch(/^BAD_INPUT: the client secret must be one line/);
     expect(
-      refusal(() => rcloneRemoteForToken(oauthCloud('box'), { ...client, clientId: ' id' }, token)),
+      refusal(() => rcloneRemoteForToken(oauthCloud('dropbox'), { ...client, clientId: ' id' }, token)),
     ).toMatch(/client id/);
     expect(oauthClientOfRemote('type = local')).toBeUndefined();
     expect(oauthClientOfRemote('type = drive\ntoken = {}')).toBeUndefined();

@@ -2,7 +2,7 @@ import { FerryError } from './errors.js';
 
 /**
  * OAuth clouds the relay can connect with a button (the authorization-code grant, RFC 6749 §4.1,
- * with PKCE where the cloud takes it). The relay is the OAuth client: the user registers an app
+ * with PKCE). The relay is the OAuth client: the user registers an app
  * of their own at the cloud (client id and secret) with the relay's callback as redirect URI,
  * signs in at the cloud, and the relay trades the code for a token. The token ends up where
  * rclone expects it — an rclone remote (`remoteConfig` of the rclone provider) — so refreshing
@@ -19,8 +19,6 @@ export interface OAuthCloud {
   scopes: readonly string[];
   /** Extra authorization parameters the cloud needs for a refresh token. */
   authParams: Readonly<Record<string, string>>;
-  /** Whether the cloud takes a PKCE challenge (S256). */
-  pkce: boolean;
   /** rclone options written beside the token (a read-only scope where rclone has one). */
   remoteOptions: Readonly<Record<string, string>>;
   /** Where the user registers the OAuth app. */
@@ -36,7 +34,6 @@ export const OAUTH_CLOUDS: readonly OAuthCloud[] = [
     scopes: ['https://www.googleapis.com/auth/drive.readonly'],
     // Google gives a refresh token only with offline access, and again only on a fresh consent.
     authParams: { access_type: 'offline', prompt: 'consent' },
-    pkce: true,
     remoteOptions: { scope: 'drive.readonly' },
     setup: 'Google Cloud console → APIs & Services → Credentials → OAuth client ID (Web application)',
   },
@@ -47,22 +44,13 @@ export const OAUTH_CLOUDS: readonly OAuthCloud[] = [
     tokenUrl: 'https://api.dropboxapi.com/oauth2/token',
     scopes: ['account_info.read', 'files.metadata.read', 'files.content.read'],
     authParams: { token_access_type: 'offline' },
-    pkce: true,
     remoteOptions: {},
     setup: 'Dropbox App Console → Create app (scoped access), permissions files.content.read',
   },
-  {
-    id: 'box',
-    label: 'Box',
-    authUrl: 'https://app.box.com/api/oauth2/authorize',
-    tokenUrl: 'https://app.box.com/api/oauth2/token',
-    scopes: [],
-    authParams: {},
-    pkce: false,
-    remoteOptions: { box_sub_type: 'user' },
-    setup: 'Box Developer Console → Create Platform App → User Authentication (OAuth 2.0)',
-  },
 ];
+// Not here: clouds whose refresh tokens are good for one use (Box). The relay and every device
+// refresh the token on their own, so the first refresh would lock the others out; such a cloud is
+// pasted as an rclone remote and reconnected when it needs to be.
 
 export function oauthCloud(id: string): OAuthCloud {
   const cloud = OAUTH_CLOUDS.find((candidate) => candidate.id === id);
@@ -88,7 +76,7 @@ export interface OAuthClient {
 export function authorizeUrl(
   cloud: OAuthCloud,
   client: OAuthClient,
-  request: { redirectUri: string; state: string; codeChallenge?: string },
+  request: { redirectUri: string; state: string; codeChallenge: string },
 ): string {
   const url = new URL(client.authUrl ?? cloud.authUrl);
   url.searchParams.set('response_type', 'code');
@@ -97,17 +85,15 @@ export function authorizeUrl(
   url.searchParams.set('state', request.state);
   if (cloud.scopes.length > 0) url.searchParams.set('scope', cloud.scopes.join(' '));
   for (const [key, value] of Object.entries(cloud.authParams)) url.searchParams.set(key, value);
-  if (cloud.pkce && request.codeChallenge !== undefined) {
-    url.searchParams.set('code_challenge', request.codeChallenge);
-    url.searchParams.set('code_challenge_method', 'S256');
-  }
+  url.searchParams.set('code_challenge', request.codeChallenge);
+  url.searchParams.set('code_challenge_method', 'S256');
   return url.toString();
 }
 
 /** The form body that trades the code for a token at the token endpoint. */
 export function tokenRequestBody(
   client: OAuthClient,
-  grant: { code: string; redirectUri: string; codeVerifier?: string },
+  grant: { code: string; redirectUri: string; codeVerifier: string },
 ): URLSearchParams {
   const body = new URLSearchParams({
     grant_type: 'authorization_code',
@@ -115,8 +101,8 @@ export function tokenRequestBody(
     redirect_uri: grant.redirectUri,
     client_id: client.clientId,
     client_secret: client.clientSecret,
+    code_verifier: grant.codeVerifier,
   });
-  if (grant.codeVerifier !== undefined) body.set('code_verifier', grant.codeVerifier);
   return body;
 }
 

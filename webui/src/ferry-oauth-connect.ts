@@ -4,7 +4,7 @@ import { callbackUrl } from './oauth-result.js';
 import { shared } from './styles.js';
 
 /**
- * "Connect a cloud": an OAuth sign-in for Google Drive, Dropbox or Box with the user's own OAuth
+ * "Connect a cloud": an OAuth sign-in for Google Drive or Dropbox with the user's own OAuth
  * app (client id and secret registered at the cloud, the relay's callback as redirect URI). The
  * relay answers the cloud's sign-in URL and the browser goes there; the cloud sends it back to
  * the relay, which saves the account and returns to the Accounts page with the result.

@@ -211,7 +211,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'account connect',
-    summary: 'sign in at an OAuth cloud (drive, dropbox, box) in a browser and save the account',
+    summary: 'sign in at an OAuth cloud (Google Drive, Dropbox) in a browser and save the account',
     description:
       "Prints the cloud's sign-in address to open in a browser that reaches the relay, then waits until the cloud sends the browser back and the relay has saved the account (or says why not). The OAuth app is your own, registered at the cloud with <relay>/api/oauth/callback as its redirect URI.",
     flags: [

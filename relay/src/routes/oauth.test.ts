@@ -164,7 +164,7 @@ describe('OAuth connect (node-oidc-provider on loopback, rclone)', () => {
   it('lists the clouds it can connect', async () => {
     const { status, body } = await call('GET', '/api/oauth/clouds');
     expect(status).toBe(200);
-    expect(body.clouds.map((c: OAuthCloud) => c.id)).toEqual(['drive', 'dropbox', 'box']);
+    expect(body.clouds.map((c: OAuthCloud) => c.id)).toEqual(['drive', 'dropbox']);
   });
 
   it('signs in with code and PKCE, hands rclone a remote it refreshes, and saves nothing the listing did not prove', {

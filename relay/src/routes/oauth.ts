@@ -61,14 +61,14 @@ interface SignIn {
   cloud: OAuthCloud;
   client: OAuthClient;
   redirectUri: string;
-  codeVerifier?: string;
+  codeVerifier: string;
   expiresAt: number;
 }
 
 /**
  * "Connect" for OAuth clouds: POST /api/oauth/start answers the cloud's sign-in URL; the cloud
  * sends the browser back to GET /api/oauth/callback, where the relay trades the code for a
- * token (PKCE where the cloud takes it) and saves the account — a new rclone account, or new
+ * token (PKCE) and saves the account — a new rclone account, or new
  * credentials for an existing one (reconnect) — through the same checks as any account: schema,
  * one listing, encrypted at rest. The browser then lands on the panel's Accounts page with
  * `?oauth=connected` or `?oauth=failed`.
@@ -154,11 +154,8 @@ export function oauthRoutes(ctx: RouteContext) {
       };
       const redirectUri = callbackUrl(request);
       const state = randomBytes(32).toString('base64url');
-      const codeVerifier = cloud.pkce ? randomBytes(32).toString('base64url') : undefined;
-      const codeChallenge =
-        codeVerifier === undefined
-          ? undefined
-          : createHash('sha256').update(codeVerifier).digest('base64url');
+      const codeVerifier = randomBytes(32).toString('base64url');
+      const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
       const id = randomBytes(16).toString('base64url');
       const expiresAt = ctx.clock() + SIGN_IN_TTL_MS;
       keep(state, {
@@ -169,7 +166,7 @@ export function oauthRoutes(ctx: RouteContext) {
         cloud,
         client,
         redirectUri,
-        ...(codeVerifier !== undefined ? { codeVerifier } : {}),
+        codeVerifier,
         expiresAt,
       });
       return {
@@ -290,7 +287,7 @@ async function exchange(signIn: SignIn, code: string): Promise<unknown> {
       body: tokenRequestBody(signIn.client, {
         code,
         redirectUri: signIn.redirectUri,
-        ...(signIn.codeVerifier !== undefined ? { codeVerifier: signIn.codeVerifier } : {}),
+        codeVerifier: signIn.codeVerifier,
       }),
       redirect: 'error',
       signal: AbortSignal.timeout(15_000),
