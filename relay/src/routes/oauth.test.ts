@@ -376,5 +376,24 @@ describe('OAuth connect (node-oidc-provider on loopback, rclone)', () => {
         token = alice;
       }
     });
+
+    it("keeps 16 sign-ins per user: a user's oldest goes, another user's stays", async () => {
+      const bob = (await call('POST', '/api/login', { user: 'bob', password: 'bob-password' })).body.token;
+      const alice = token;
+      token = bob;
+      const bobs = (await start('bobs')).body.signIn;
+      token = alice;
+      const alices: string[] = [];
+      for (let i = 0; i < 17; i++) alices.push((await start(`many${i}`)).body.signIn);
+      expect((await call('GET', `/api/oauth/sign-ins/${alices[0]}`)).status).toBe(404);
+      expect((await call('GET', `/api/oauth/sign-ins/${alices[1]}`)).status).toBe(200);
+      expect((await call('GET', `/api/oauth/sign-ins/${alices[16]}`)).status).toBe(200);
+      token = bob;
+      try {
+        expect((await call('GET', `/api/oauth/sign-ins/${bobs}`)).body).toMatchObject({ status: 'waiting' });
+      } finally {
+        token = alice;
+      }
+    });
   });
 });

@@ -14,7 +14,7 @@ import {
   tokenRequestBody,
 } from '@ferry/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { addAccount, readAccount, updateAccount } from './accounts.js';
+import { accountKey, addAccount, readAccount, updateAccount } from './accounts.js';
 import type { RouteContext } from './context.js';
 import { requireUser } from './guard.js';
 import { nameSchema, objectSchema } from './schemas.js';
@@ -22,8 +22,8 @@ import { nameSchema, objectSchema } from './schemas.js';
 export const OAUTH_CALLBACK_PATH = '/api/oauth/callback';
 /** How long a started sign-in waits for the cloud's answer. */
 const SIGN_IN_TTL_MS = 10 * 60_000;
-/** Started sign-ins kept at once (relay-wide); the oldest goes first. */
-const MAX_PENDING = 256;
+/** Started sign-ins kept per user; a user's oldest goes first, never another user's. */
+const MAX_PENDING_PER_USER = 16;
 
 const line = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\r\\n]*$' });
 const endpoint = { type: 'string', minLength: 1, maxLength: 2048, pattern: '^https?://[^\\s]+$' } as const;
@@ -67,10 +67,9 @@ interface SignIn {
 
 /**
  * "Connect" for OAuth clouds: POST /api/oauth/start answers the cloud's sign-in URL; the cloud
- * sends the browser back to GET /api/oauth/callback, where the relay trades the code for a
- * token (PKCE) and saves the account — a new rclone account, or new
- * credentials for an existing one (reconnect) — through the same checks as any account: schema,
- * one listing, encrypted at rest. The browser then lands on the panel's Accounts page with
+ * sends the browser back to GET /api/oauth/callback, where the relay trades the code for a token
+ * (PKCE) and saves the account — a new rclone account, or new credentials for an existing one
+ * (reconnect) — through the same checks as any account: schema, one listing, encrypted at rest. The browser then lands on the panel's Accounts page with
  * `?oauth=connected` or `?oauth=failed`.
  *
  * The callback carries no session: the session cookie is SameSite=Strict, so a redirect from the
@@ -101,9 +100,14 @@ export function oauthRoutes(ctx: RouteContext) {
 
   const keep = (state: string, signIn: SignIn) => {
     const now = ctx.clock();
-    for (const map of [pending, outcomes] as Map<string, { expiresAt: number }>[]) {
-      for (const [key, old] of map) if (old.expiresAt <= now) map.delete(key);
-      while (map.size >= MAX_PENDING) map.delete(map.keys().next().value as string);
+    for (const map of [pending, outcomes] as Map<string, { user: string; expiresAt: number }>[]) {
+      const mine: string[] = [];
+      for (const [key, old] of map) {
+        if (old.expiresAt <= now) map.delete(key);
+        else if (old.user === signIn.user) mine.push(key);
+      }
+      // Map order is insertion order: the user's oldest first.
+      for (const key of mine.slice(0, Math.max(0, mine.length - MAX_PENDING_PER_USER + 1))) map.delete(key);
     }
     pending.set(state, signIn);
     outcomes.set(signIn.id, {
@@ -136,7 +140,7 @@ export function oauthRoutes(ctx: RouteContext) {
       const account = checkName('account', body.name);
       const reconnect = body.reconnect === true;
       const saved = reconnect ? await savedClient(ctx, user, account) : undefined;
-      if (!reconnect && (await ctx.tables.accounts.get(`${user}/${account}`)))
+      if (!reconnect && (await ctx.tables.accounts.get(accountKey(user, account))))
         throw new FerryError(
           'CONFLICT',
           `you already have an account '${account}'`,
