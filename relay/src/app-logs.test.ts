@@ -46,8 +46,11 @@ describe('relay logs', () => {
     }
   });
 
-  it('redacts a token in a query string', () => {
+  it('redacts a token, an OAuth code and state in a query string', () => {
     expect(redactUrl('/sync/c/x?a=1&token=fd_abc&b=2')).toBe('/sync/c/x?a=1&token=[Redacted]&b=2');
     expect(redactUrl('/sync/d/pi?token=fd_abc')).toBe('/sync/d/pi?token=[Redacted]');
+    expect(redactUrl('/api/oauth/callback?state=s3cr3t&code=4/0Ab&scope=x')).toBe(
+      '/api/oauth/callback?state=[Redacted]&code=[Redacted]&scope=x',
+    );
   });
 });

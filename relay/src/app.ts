@@ -82,9 +82,12 @@ const REDACT = [
   '*.secret',
 ];
 
-/** Drops the query string's token (the websocket sends its token there). */
+/**
+ * Drops the query string's secrets: the websocket's token, and the OAuth callback's code and state
+ * (good once, but a log must not be the place to learn them).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[Redacted]');
+  return url.replace(/([?&](?:token|code|state)=)[^&#]*/gi, '$1[Redacted]');
 }
 
 function loggerConfig(options: LogOptions) {
