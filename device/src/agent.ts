@@ -11,6 +11,7 @@ import {
 import { countContainerFiles } from './container-files.js';
 import type { DiskIO } from './disk-io.js';
 import type { Ledger } from './ledger.js';
+import { removeParts } from './part-sweep.js';
 import type { ContainerFiles } from './progress-line.js';
 import type { SyncedReplica } from './replica.js';
 import { Reporter } from './reporter.js';
@@ -202,6 +203,9 @@ export class DeviceAgent {
       this.running.delete(name);
       this.reporter.log(`stopped container ${name}`);
     }
+    await this.sweepPartsOfUnbound(new Set(keys.keys())).catch((error) =>
+      this.reporter.error('device', error, 'part files'),
+    );
     for (const container of wanted) {
       if (this.running.has(container.name)) continue;
       let provider: Provider;
@@ -250,6 +254,22 @@ export class DeviceAgent {
       this.running.set(container.name, { key: keys.get(container.name) ?? '', worker, provider, stop, done });
       this.reporter.log(`working container ${container.name} (${container.provider})`);
     }
+  }
+
+  /**
+   * Part files of containers no longer bound here (removed on the relay, or moved to another
+   * device): nobody will finish them, so they go. The files they would have replaced, and every
+   * finished file, stay on the disk.
+   */
+  private async sweepPartsOfUnbound(bound: ReadonlySet<string>): Promise<void> {
+    const orphans = new Map<string, string[]>();
+    for (const key of await this.options.ledger.partKeys()) {
+      const container = key.split('/')[0] as string;
+      if (!bound.has(container)) orphans.set(container, [...(orphans.get(container) ?? []), key]);
+    }
+    const sweep = { ...this.options, reporter: this.reporter };
+    for (const [container, keys] of orphans)
+      await removeParts(sweep, container, keys, `container ${container} is no longer bound to this device`);
   }
 
   /** `--parallel serial`: each container in turn until none has work, then wait. */

@@ -48,9 +48,14 @@ export class Ledger {
   /** Final paths with a part file under `folder` (disk-relative, e.g. a container's folder). */
   async partsUnder(folder: string): Promise<string[]> {
     const prefix = `${folder}/`;
+    return (await this.partKeys()).filter((key) => key.startsWith(prefix));
+  }
+
+  /** Every final path with a part file (disk-relative). */
+  async partKeys(): Promise<string[]> {
     const found: string[] = [];
     // Only downloads in progress or broken off are here: a handful, so a full scan is fine.
-    for await (const key of this.parts.keys()) if (key.startsWith(prefix)) found.push(key);
+    for await (const key of this.parts.keys()) found.push(key);
     return found;
   }
 

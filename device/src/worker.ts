@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
   dueEntries,
   type Entry,
@@ -23,6 +23,7 @@ import type { DiskIO } from './disk-io.js';
 import { fetchFile, hashFile, PART_SUFFIX } from './fetch-file.js';
 import { keepOldCopy, versionPath } from './keep.js';
 import type { Ledger } from './ledger.js';
+import { isInside, removeParts } from './part-sweep.js';
 import type { Reporter } from './reporter.js';
 import { type Slots, sleep } from './slots.js';
 import type { SpaceGate } from './space-gate.js';
@@ -170,21 +171,12 @@ export class ContainerWorker {
       if (!known || known.generation < summary.generation || known.files !== summary.files) return 0;
       if (known.fetchedFiles !== known.files) return 0;
     }
-    const containerRoot = join(diskRoot, this.source.name);
-    let removed = 0;
-    for (const key of await ledger.partsUnder(this.source.name)) {
-      const finalPath = join(diskRoot, key);
-      // The ledger lives on the disk: a key that leaves the container folder is not followed.
-      if (isInside(containerRoot, finalPath)) {
-        await disk.remove(finalPath + PART_SUFFIX);
-        reporter.log(
-          `removed the unfinished download ${key}${PART_SUFFIX}: the cloud no longer lists that version`,
-        );
-        removed++;
-      }
-      await ledger.endPart(key);
-    }
-    return removed;
+    return removeParts(
+      { ledger, disk, diskRoot, reporter },
+      this.source.name,
+      await ledger.partsUnder(this.source.name),
+      'the cloud no longer lists that version',
+    );
   }
 
   /** With nothing to do now: until the next set-aside file or account is due, or the idle recheck. */
@@ -520,11 +512,6 @@ function joinCloud(folder: string, path: string): string {
 }
 
 /** `..foo` or `...` is a plain name inside the root; only a first segment of exactly `..` climbs out. */
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
