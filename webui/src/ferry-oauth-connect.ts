@@ -90,6 +90,14 @@ export class FerryOAuthConnect extends LitElement {
         relay and your devices use; other OAuth clouds: paste an rclone remote above (provider rclone,
         remoteConfig).
       </p>
+      ${
+        location.protocol === 'http:' && location.hostname !== 'localhost'
+          ? html`<p class="warn" id="oauth-plain-http">
+            Clouds take a plain-http redirect URI only on localhost: open this panel as
+            <code>http://localhost:${location.port || '80'}</code>, or serve the relay over https.
+          </p>`
+          : ''
+      }
       <label for="oauth-cloud">Cloud</label>
       <select id="oauth-cloud" @change=${(e: Event) => (this.cloud = (e.target as HTMLSelectElement).value)}>
         ${this.clouds.map((c) => html`<option value=${c.id} ?selected=${c.id === cloud?.id}>${c.label}</option>`)}

@@ -440,6 +440,8 @@ test('connect a cloud: the browser signs in at the cloud and comes back with the
     await expect(page.getByRole('heading', { name: 'Connect a cloud (OAuth)' })).toBeVisible();
     // The redirect URI to register at the cloud, as the relay will send it.
     await expect(page.locator('#oauth-redirect')).toHaveText(`${relay.url}/api/oauth/callback`);
+    // Opened as 127.0.0.1 over http: the page says which address a cloud would take.
+    await expect(page.locator('#oauth-plain-http')).toContainText('only on localhost');
     await page.getByLabel('Cloud', { exact: true }).selectOption('drive');
     await page.getByLabel('Name of the new account').fill('gdrive');
     await page.getByLabel('Client ID').fill(cloud.clientId);
