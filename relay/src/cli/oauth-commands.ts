@@ -16,7 +16,7 @@ interface Outcome {
 }
 
 /** How often the CLI asks the relay whether the browser came back. */
-export const SIGN_IN_POLL_MS = 1000;
+const SIGN_IN_POLL_MS = 1000;
 
 /** `ferry account connect NAME --cloud drive --client-id ID` (the secret from FERRY_CLIENT_SECRET or stdin). */
 export const runAccountConnect: Runner = async (parsed, io) => {
