@@ -13,6 +13,7 @@ import { formatExact } from './format.js';
 import type { OAuthResult } from './oauth-result.js';
 import './ferry-oauth-connect.js';
 import { AUTH_FIX, accountProblems, deviceWatch } from './live/device-watch.js';
+import { refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 type OptionValue = string | number | boolean;
@@ -238,8 +239,7 @@ export class FerryAccounts extends LitElement {
         </div>`
       : html`<div class="card row spread" role="alert">
           <p class="error">
-            ${result.account ? `Connecting ${result.account} failed: ` : 'The sign-in failed: '}${result.message}
-            ${result.hint ? html`<span class="hint">(${result.hint})</span>` : ''}
+            ${result.account ? `Connecting ${result.account} failed: ` : 'The sign-in failed: '}${refusalText({ message: result.message ?? '', hint: result.hint })}
           </p>
           ${dismiss}
         </div>`;
@@ -359,7 +359,7 @@ export class FerryAccounts extends LitElement {
       ${
         this.editError
           ? html`<p class="error" role="alert">
-            ${this.editError.message}${this.editError.hint ? html` <span class="hint">(${this.editError.hint})</span>` : ''}
+            ${refusalText(this.editError)}
           </p>`
           : ''
       }
@@ -476,7 +476,7 @@ export class FerryAccounts extends LitElement {
           ${
             this.formError
               ? html`<p class="error" role="alert">
-                ${this.formError.message}${this.formError.hint ? html` <span class="hint">(${this.formError.hint})</span>` : ''}
+                ${refusalText(this.formError)}
               </p>`
               : ''
           }

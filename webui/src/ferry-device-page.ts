@@ -4,6 +4,7 @@ import { type BindField, bindErrorField, DeviceApi, type DevicePageState } from 
 import { formatBytes, formatSpeed, formatWhen } from './format.js';
 import { shared } from './styles.js';
 import './ferry-progress-bar.js';
+import { refusalText } from './refusal.js';
 
 /** The device's own loopback state: cheap to ask, so a plain poll is enough here. */
 const REFRESH_MS = 2_000;
@@ -118,7 +119,7 @@ export class FerryDevicePage extends LitElement {
     const error = this.error;
     if (!error || (this.errorField ?? 'form') !== field) return nothing;
     return html`<p id=${`${field}-error`} class="error" role="alert">
-      ${error.message}${error.hint ? html` <span class="hint">(${error.hint})</span>` : nothing}
+      ${refusalText(error)}
     </p>`;
   }
 

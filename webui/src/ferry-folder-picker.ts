@@ -1,5 +1,6 @@
 import { html, LitElement } from 'lit';
 import { type Api, ApiError, type FolderListing } from './api.js';
+import { refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 /** 'Photos/2024' → 'Photos' ('' above a top folder). */
@@ -87,7 +88,7 @@ export class FerryFolderPicker extends LitElement {
         ${
           this.error
             ? html`<p class="error" role="alert">
-              ${this.error.message}${this.error.hint ? html` <span class="hint">(${this.error.hint})</span>` : ''}
+              ${refusalText(this.error)}
             </p>`
             : ''
         }

@@ -1,5 +1,6 @@
 import { html, LitElement } from 'lit';
 import { type Api, ApiError } from './api.js';
+import { refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 /**
@@ -89,7 +90,7 @@ export class FerryLogin extends LitElement {
           ${
             this.error
               ? html`<p id=${errorId} class="error" role="alert">
-                ${this.error.message}${this.error.hint ? html` <span class="hint">(${this.error.hint})</span>` : ''}
+                ${refusalText(this.error)}
               </p>`
               : ''
           }

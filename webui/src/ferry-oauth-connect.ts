@@ -1,6 +1,7 @@
 import { css, html, LitElement } from 'lit';
 import { type Api, ApiError, type OAuthCloudInfo } from './api.js';
 import { callbackUrl } from './oauth-result.js';
+import { refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 /**
@@ -118,7 +119,7 @@ export class FerryOAuthConnect extends LitElement {
       ${
         this.error
           ? html`<p class="error" role="alert">
-            ${this.error.message}${this.error.hint ? html` <span class="hint">(${this.error.hint})</span>` : ''}
+            ${refusalText(this.error)}
           </p>`
           : ''
       }
