@@ -265,9 +265,13 @@ export class DeviceAgent {
     const orphans = new Map<string, string[]>();
     for (const key of await this.options.ledger.partKeys()) {
       const container = key.split('/')[0] as string;
-      if (!bound.has(container)) orphans.set(container, [...(orphans.get(container) ?? []), key]);
+      if (bound.has(container)) continue;
+      const keys = orphans.get(container) ?? [];
+      keys.push(key);
+      orphans.set(container, keys);
     }
-    const sweep = { ...this.options, reporter: this.reporter };
+    const { ledger, disk, diskRoot } = this.options;
+    const sweep = { ledger, disk, diskRoot, reporter: this.reporter };
     for (const [container, keys] of orphans)
       await removeParts(sweep, container, keys, `container ${container} is no longer bound to this device`);
   }
