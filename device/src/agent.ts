@@ -60,6 +60,11 @@ export interface AgentOptions {
   parallel: Parallel;
   /** The containers bound to this device (from the relay, or its copy on the disk when offline). */
   containers: () => Promise<DeviceContainer[]>;
+  /**
+   * Resolves when the container list may have changed (the relay answered a wait on it); rejects
+   * when it cannot tell, and the agent asks again after `refreshMs`. Absent: asks every `refreshMs`.
+   */
+  containerChanges?: (signal: AbortSignal) => Promise<void>;
   createProvider: (name: string, options: ProviderOptions) => Provider;
   /** Safe disk paths for a container's cloud paths; may read the container's catalog first. */
   pathMapper: (container: string) => PathMapper | Promise<PathMapper>;
@@ -141,7 +146,18 @@ export class DeviceAgent {
         this.reporter.error('device', error, 'container list');
       }
       if (this.options.parallel === 'serial') await this.serialRound(signal).catch(() => undefined);
-      else await sleep(this.options.timing?.refreshMs ?? REFRESH_MS, signal).catch(() => undefined);
+      else await this.untilContainersMayChange(signal);
+    }
+  }
+
+  /** Until the relay says the list changed (a held request), or `refreshMs` when it cannot say. */
+  private async untilContainersMayChange(signal: AbortSignal): Promise<void> {
+    const refreshMs = this.options.timing?.refreshMs ?? REFRESH_MS;
+    try {
+      if (!this.options.containerChanges) throw new Error('no way to wait on the list');
+      await this.options.containerChanges(signal);
+    } catch {
+      await sleep(refreshMs, signal).catch(() => undefined);
     }
   }
 

@@ -1,6 +1,12 @@
 import { ERROR_CODES, type ErrorCode, FerryError, relayUnreachable } from '@ferry/core';
 import type { DeviceContainer } from './agent.js';
 
+export interface ContainerList {
+  containers: DeviceContainer[];
+  /** Names this list; `containers(version)` waits for another. */
+  version: string;
+}
+
 /**
  * The few HTTP calls a device makes to its relay: bind (pairing code or a user's password, once),
  * and the list of its containers with the credentials to read them. File bytes never go this way.
@@ -29,12 +35,24 @@ export class RelayClient {
     return this.call('POST', '/api/devices/bind', { user, password, device });
   }
 
-  async containers(): Promise<DeviceContainer[]> {
-    const body = await this.call<{ containers: DeviceContainer[] }>('GET', '/api/device/containers');
-    return body.containers;
+  /**
+   * The containers bound to this device, with the version of that list. Given `wait` (the version
+   * the device holds), the relay answers when the list differs from it, or after its wait (25 s).
+   */
+  containers(wait?: string, signal?: AbortSignal): Promise<ContainerList> {
+    if (wait === undefined) return this.call('GET', '/api/device/containers');
+    return this.call('GET', `/api/device/containers?wait=${encodeURIComponent(wait)}`, undefined, {
+      signal,
+      timeoutMs: 60_000,
+    });
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    limits: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
@@ -44,7 +62,9 @@ export class RelayClient {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
+        signal: limits.signal
+          ? AbortSignal.any([limits.signal, AbortSignal.timeout(limits.timeoutMs ?? 15_000)])
+          : AbortSignal.timeout(limits.timeoutMs ?? 15_000),
       });
     } catch (error) {
       throw relayUnreachable(this.baseUrl, error);

@@ -161,7 +161,7 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
     const parallel =
       options.parallel === 'auto' ? autoParallel(undefined, await probeDiskMBps(diskRoot)) : options.parallel;
     const target = await probeDiskTarget(diskRoot);
-    const written: { last?: string; unreadableSaid?: boolean } = {};
+    const written: ContainerCache = {};
     const created = new DeviceAgent({
       device: me.device,
       diskRoot,
@@ -171,6 +171,7 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
       minFreeBytes: options.minFreeBytes,
       parallel,
       containers: () => containersOf(client, diskRoot, options.cacheKey, options.log, written),
+      containerChanges: (signal) => containerChanges(client, written, signal),
       createProvider: (name, providerOptions) => createProvider(name, providerOptions),
       pathMapper: (container) => containerPaths(replica, container, target),
       log: options.log,
@@ -200,6 +201,32 @@ export async function startDevice(options: DeviceRunOptions): Promise<RunningDev
   };
 }
 
+/** What the device last learned of its container list: its text on the disk, the relay's version. */
+interface ContainerCache {
+  last?: string;
+  version?: string;
+  unreadableSaid?: boolean;
+}
+
+/**
+ * Resolves when the relay answers a wait on the list the device holds: at once when it changes,
+ * else after the relay's wait. Rejects when there is nothing to wait on (no version yet, the relay
+ * away) or the relay does not hold the request (an older relay answering at once), so the agent
+ * falls back to asking every few seconds.
+ */
+async function containerChanges(
+  client: RelayClient,
+  written: ContainerCache,
+  signal: AbortSignal,
+): Promise<void> {
+  const held = written.version;
+  if (held === undefined) throw new FerryError('TRANSIENT', 'no container list from the relay yet');
+  const started = Date.now();
+  const { version } = await client.containers(held, signal);
+  if (version === held && Date.now() - started < 1000)
+    throw new FerryError('TRANSIENT', 'the relay does not hold a wait on the container list');
+}
+
 /**
  * The relay's list when it answers (and a copy on the disk), the disk's copy when it does not: a
  * relay that is down must not stop the downloads. A device the relay no longer knows gets none.
@@ -209,10 +236,11 @@ async function containersOf(
   diskRoot: string,
   cacheKey: Buffer,
   log: (line: string) => void,
-  written: { last?: string; unreadableSaid?: boolean },
+  written: ContainerCache,
 ): Promise<DeviceContainer[]> {
   try {
-    const containers = await client.containers();
+    const { containers, version } = await client.containers();
+    written.version = version;
     // Written only when it changed: the list is asked every few seconds, the disk may be an SD card.
     const text = JSON.stringify(containers);
     if (text !== written.last) {

@@ -41,6 +41,12 @@ async function call(method: string, url: string, options: CallOptions = {}) {
   };
 }
 
+/** Polls a condition of the relay's own state (no timing is asserted). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!check()) throw new Error('the condition never held');
+}
+
 async function userToken(user: string, password = `${user}-password`): Promise<string> {
   if (!(await relay.auth.hasUsers())) await relay.auth.setupFirstUser(user, password);
   else await relay.auth.addUser(user, password).catch(() => undefined);
@@ -587,6 +593,70 @@ describe('isolation between users', () => {
     // Another device of the same user gets nothing of pi's containers.
     const other = await deviceToken(a, 'nas');
     expect((await call('GET', '/api/device/containers', { token: other })).body.containers).toEqual([]);
+  });
+
+  it('holds a device that waits on its list until the list changes (a container added, its account updated)', async () => {
+    const a = await userToken('alice');
+    const device = await deviceToken(a, 'pi');
+    await addAccount(a, 'box');
+    const first = await call('GET', '/api/device/containers', { token: device });
+    expect(first.body).toEqual({ containers: [], version: expect.stringMatching(/^[0-9a-f]{16}$/) });
+
+    const held = call('GET', `/api/device/containers?wait=${first.body.version}`, { token: device });
+    await until(() => relay.changes.size === 1);
+    await call('POST', '/api/containers', {
+      token: a,
+      body: { name: 'photos', account: 'box', device: 'pi' },
+    });
+    const added = await held;
+    expect(added.body.containers.map((c: { name: string }) => c.name)).toEqual(['photos']);
+    expect(added.body.version).not.toBe(first.body.version);
+
+    const again = call('GET', `/api/device/containers?wait=${added.body.version}`, { token: device });
+    await until(() => relay.changes.size === 1);
+    await call('PATCH', '/api/accounts/box', { token: a, body: { options: { root: '/other' } } });
+    expect((await again).body.containers[0].options.root).toBe('/other');
+    // Another version than the current one is answered at once.
+    expect(
+      (await call('GET', '/api/device/containers?wait=0000000000000000', { token: device })).status,
+    ).toBe(200);
+  });
+
+  it('answers a held device after the wait with its list unchanged, and refuses one unbound meanwhile', async () => {
+    await relay.close();
+    relay = await testRelay({ containerWaitMs: 150 });
+    const a = await userToken('alice');
+    const device = await deviceToken(a, 'pi');
+    const { version } = (await call('GET', '/api/device/containers', { token: device })).body;
+    const unchanged = await call('GET', `/api/device/containers?wait=${version}`, { token: device });
+    expect(unchanged.body).toEqual({ containers: [], version });
+
+    await relay.close();
+    relay = await testRelay({ containerWaitMs: 60_000 });
+    const b = await userToken('bob');
+    const bobDevice = await deviceToken(b, 'nas');
+    const start = (await call('GET', '/api/device/containers', { token: bobDevice })).body.version;
+    const held = call('GET', `/api/device/containers?wait=${start}`, { token: bobDevice });
+    await until(() => relay.changes.size === 1);
+    expect((await call('DELETE', '/api/devices/nas', { token: b })).status).toBe(204);
+    expect((await held).status).toBe(401);
+    expect((await call('GET', '/api/device/containers?wait=nothex', { token: bobDevice })).status).toBe(400);
+  });
+
+  it('lets a held device go when the relay closes', async () => {
+    const a = await userToken('alice');
+    const device = await deviceToken(a, 'pi');
+    const { version } = (await call('GET', '/api/device/containers', { token: device })).body;
+    const held = relay.app.inject({
+      method: 'GET',
+      url: `/api/device/containers?wait=${version}`,
+      headers: { authorization: `Bearer ${device}` },
+    });
+    await until(() => relay.changes.size === 1);
+    const closing = relay.app.close();
+    await held.catch(() => undefined);
+    await closing;
+    expect(relay.changes.size).toBe(0);
   });
 });
 

@@ -8,6 +8,7 @@ import { apiTables, type RelayDb, Table } from './db.js';
 import { type AccessLookups, accessLookups } from './lookups.js';
 import type { Principal } from './records.js';
 import { accountRoutes } from './routes/accounts.js';
+import { ContainerChanges } from './routes/container-changes.js';
 import { containerRoutes } from './routes/containers.js';
 import {
   type CrawlerPort,
@@ -46,6 +47,10 @@ export interface BuildAppOptions {
   providers?: ProviderRegistry | readonly ProviderFactory[];
   defaults?: { groupSize?: number; crawlIntervalMs?: number };
   accountCheckTimeoutMs?: number;
+  /** Longest a device's container-list request waits for a change (default 25 s). */
+  containerWaitMs?: number;
+  /** Who wakes waiting devices (tests pass one to watch it); a new one when absent. */
+  containerChanges?: ContainerChanges;
   /** Test speed: cheaper scrypt parameters. Production keeps the default. */
   scrypt?: ScryptParams;
   authLimits?: AuthLimits;
@@ -148,6 +153,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),
     logger: options.logger ? loggerConfig(options.logger) : false,
     bodyLimit: 64 * 1024,
+    // A close ends every connection, a device's held container-list request included.
+    forceCloseConnections: true,
     // Closed schemas must refuse unknown fields, not strip them; and no silent type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -171,7 +178,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     accountCheckTimeoutMs: options.accountCheckTimeoutMs ?? 15_000,
     isOnline: options.isOnline,
+    changes: options.containerChanges ?? new ContainerChanges(),
+    containerWaitMs: options.containerWaitMs ?? 25_000,
   };
+  // Waiting devices are answered before the server closes, so a close never waits out a wait.
+  app.addHook('preClose', async () => ctx.changes.releaseAll());
   await app.register(sessionRoutes(ctx));
   await app.register(deviceRoutes(ctx));
   await app.register(accountRoutes(ctx));

@@ -8,6 +8,7 @@ import { type BuildAppOptions, buildApp } from './app.js';
 import type { Auth } from './auth/auth.js';
 import { MapDocs } from './crawler/testing.js';
 import { openRelayDb, type RelayDb } from './db.js';
+import { ContainerChanges } from './routes/container-changes.js';
 import type { CrawlerPort } from './routes/context.js';
 
 /**
@@ -70,6 +71,8 @@ export interface TestRelay {
   docs: MapDocs;
   crawler: RecordingCrawler;
   clock: { now: number };
+  /** The devices waiting on their container lists. */
+  changes: ContainerChanges;
   close(): Promise<void>;
 }
 
@@ -79,7 +82,9 @@ export async function testRelay(overrides: Partial<BuildAppOptions> = {}): Promi
   const docs = new MapDocs();
   const crawler = new RecordingCrawler();
   const clock = { now: 1_700_000_000_000 };
+  const changes = new ContainerChanges();
   const app = await buildApp({
+    containerChanges: changes,
     db,
     docStore: docs,
     crawler,
@@ -97,6 +102,7 @@ export async function testRelay(overrides: Partial<BuildAppOptions> = {}): Promi
     docs,
     crawler,
     clock,
+    changes,
     async close() {
       await app.close();
       await db.close();

@@ -107,6 +107,7 @@ export function accountRoutes(ctx: RouteContext) {
             'remove those containers first (ferry container remove NAME)',
           );
         await ctx.tables.accounts.del(accountKey(user, name));
+        ctx.changes.notify(user);
       });
       return reply.status(204).send();
     });
@@ -210,6 +211,7 @@ export async function updateAccount(
       options: encryptJson(ctx.secretKey, { ...options, ...learned }),
     };
     await ctx.tables.accounts.put(accountKey(user, name), updated);
+    ctx.changes.notify(user);
     return updated;
   });
 }

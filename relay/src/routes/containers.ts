@@ -93,6 +93,7 @@ export function containerRoutes(ctx: RouteContext) {
           createdAt: ctx.clock(),
         };
         await ctx.tables.containers.put(name, created);
+        ctx.changes.notify(user);
         if (removed) await ctx.removedContainers.del(name);
         return created;
       });
@@ -116,6 +117,7 @@ export function containerRoutes(ctx: RouteContext) {
         ctx.crawler?.unschedule(name);
         await ctx.removedContainers.put(name, { user, removedAt: ctx.clock() });
         await ctx.tables.containers.del(name);
+        ctx.changes.notify(user);
       });
       return reply.status(204).send();
     });

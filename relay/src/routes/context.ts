@@ -2,6 +2,7 @@ import type { ProviderFactory } from '@ferry/core';
 import type * as Y from 'yjs';
 import type { Auth } from '../auth/auth.js';
 import type { ApiTables, Table } from '../db.js';
+import type { ContainerChanges } from './container-changes.js';
 
 /** Where the routes read the replicated documents (R-sync's DocStore fits). */
 export interface DocReader {
@@ -52,4 +53,8 @@ export interface RouteContext {
   accountCheckTimeoutMs: number;
   /** Whether a device holds a live sync connection, when the sync layer can tell. */
   isOnline?: (device: string) => boolean;
+  /** Wakes devices waiting on their container list; every route that changes one calls notify. */
+  changes: ContainerChanges;
+  /** Longest a device's container-list request waits for a change before answering anyway. */
+  containerWaitMs: number;
 }

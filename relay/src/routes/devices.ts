@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { decryptJson } from '../secrets.js';
 import type { RouteContext } from './context.js';
@@ -67,6 +68,8 @@ export function deviceRoutes(ctx: RouteContext) {
     app.delete('/api/devices/:name', { schema: { params: nameParams } }, async (request, reply) => {
       const user = await requireUser(ctx.auth, request);
       await ctx.auth.removeDevice(user, (request.params as { name: string }).name);
+      // A waiting request of that device wakes, finds its token revoked and gets a 401.
+      ctx.changes.notify(user);
       return reply.status(204).send();
     });
 
@@ -78,26 +81,56 @@ export function deviceRoutes(ctx: RouteContext) {
     /**
      * The one place account options leave the relay: to the device bound to a container, which
      * must read the files from the provider itself. Never to a user session.
+     *
+     * `?wait=VERSION` (the `version` of the device's last answer) holds the request until the list
+     * differs from that version, or `containerWaitMs` passed: a device hears of a new container at
+     * once, without asking every few seconds. The token is checked again before a held answer.
      */
-    app.get('/api/device/containers', async (request) => {
-      const { user, device } = await requireDevice(ctx.auth, request);
-      const mine = (await ctx.tables.containers.values()).filter(
-        (container) => container.device === device && container.user === user,
-      );
-      const containers = [];
-      for (const container of mine) {
-        const account = await ctx.tables.accounts.get(`${user}/${container.account}`);
-        if (!account) continue;
-        containers.push({
-          name: container.name,
-          folder: container.folder,
-          account: container.account,
-          groupSize: container.groupSize,
-          provider: account.provider,
-          options: decryptJson<Record<string, unknown>>(ctx.secretKey, account.options),
-        });
-      }
-      return { containers };
-    });
+    app.get(
+      '/api/device/containers',
+      { schema: { querystring: objectSchema({ wait: { type: 'string', pattern: '^[0-9a-f]{16}$' } }) } },
+      async (request) => {
+        const { user, device } = await requireDevice(ctx.auth, request);
+        const { wait } = request.query as { wait?: string };
+        let answer = await containersOf(user, device);
+        if (wait === undefined || answer.version !== wait) return answer;
+        const gone = new AbortController();
+        request.raw.once('close', () => gone.abort());
+        const deadline = Date.now() + ctx.containerWaitMs;
+        while (
+          answer.version === wait &&
+          !gone.signal.aborted &&
+          !ctx.changes.closed &&
+          Date.now() < deadline
+        ) {
+          await ctx.changes.wait(user, deadline - Date.now(), gone.signal);
+          await requireDevice(ctx.auth, request);
+          answer = await containersOf(user, device);
+        }
+        return answer;
+      },
+    );
   };
+
+  async function containersOf(user: string, device: string) {
+    const mine = (await ctx.tables.containers.values()).filter(
+      (container) => container.device === device && container.user === user,
+    );
+    const containers = [];
+    for (const container of mine) {
+      const account = await ctx.tables.accounts.get(`${user}/${container.account}`);
+      if (!account) continue;
+      containers.push({
+        name: container.name,
+        folder: container.folder,
+        account: container.account,
+        groupSize: container.groupSize,
+        provider: account.provider,
+        options: decryptJson<Record<string, unknown>>(ctx.secretKey, account.options),
+      });
+    }
+    // Only this device ever sees the version, and it holds the options already.
+    const version = createHash('sha256').update(JSON.stringify(containers)).digest('hex').slice(0, 16);
+    return { containers, version };
+  }
 }
