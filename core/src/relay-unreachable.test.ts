@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relayUnreachable } from './relay-unreachable.js';
+import { relayError, relayUnreachable } from './relay-unreachable.js';
 
 const failed = (cause: unknown) => Object.assign(new TypeError('fetch failed'), { cause });
 
@@ -28,5 +28,16 @@ describe('relayUnreachable', () => {
     expect(refused.message).toContain('connect ECONNREFUSED');
     expect(relayUnreachable('http://x', new Error('timeout')).code).toBe('TRANSIENT');
     expect(relayUnreachable('http://x', 'odd').code).toBe('TRANSIENT');
+  });
+});
+
+describe('relayError', () => {
+  it("turns the relay's error answer into the same FerryError, and an unknown code into the fallback", () => {
+    const known = relayError({ code: 'FERRY_CONFLICT', message: 'taken', hint: 'rename' }, 'TRANSIENT', 'x');
+    expect([known.code, known.message, known.hint]).toEqual(['CONFLICT', 'taken', 'rename']);
+    const unknown = relayError({ code: 'FERRY_FROM_A_NEWER_RELAY', message: 'new' }, 'OAUTH_REFUSED', 'x');
+    expect([unknown.code, unknown.message]).toEqual(['OAUTH_REFUSED', 'new']);
+    const none = relayError(undefined, 'TRANSIENT', 'the relay answered 502');
+    expect([none.code, none.message, none.hint]).toEqual(['TRANSIENT', 'the relay answered 502', undefined]);
   });
 });

@@ -1,4 +1,4 @@
-import { FerryError } from './errors.js';
+import { ERROR_CODES, type ErrorCode, FerryError } from './errors.js';
 
 /** Node's codes for a TLS certificate it does not trust (undici puts them on `cause`). */
 const UNTRUSTED =
@@ -24,5 +24,29 @@ export function relayUnreachable(relay: string, error: unknown): FerryError {
     'TRANSIENT',
     `the relay at ${relay} does not answer (${detail})`,
     'is it running? check the URL',
+  );
+}
+
+/** An error as the relay writes it (`FerryError.toJSON()`). */
+export interface RelayErrorJson {
+  code?: string;
+  message?: string;
+  hint?: string;
+}
+
+/**
+ * The relay's `{code, message, hint}` as the same FerryError on the client (the CLI, the device);
+ * a code this version does not know becomes `fallback`, a missing message `message`.
+ */
+export function relayError(
+  error: RelayErrorJson | undefined,
+  fallback: ErrorCode,
+  message: string,
+): FerryError {
+  const code = (error?.code ?? '').replace(/^FERRY_/, '');
+  return new FerryError(
+    code in ERROR_CODES ? (code as ErrorCode) : fallback,
+    error?.message ?? message,
+    error?.hint,
   );
 }

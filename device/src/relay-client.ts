@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, FerryError, relayUnreachable } from '@ferry/core';
+import { FerryError, type RelayErrorJson, relayError, relayUnreachable } from '@ferry/core';
 import type { DeviceContainer } from './agent.js';
 
 export interface ContainerList {
@@ -79,15 +79,12 @@ export class RelayClient {
         `the relay answered ${response.status} with something that is not JSON`,
       );
     }
-    if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string; hint?: string } }).error;
-      const code = (error?.code ?? '').replace(/^FERRY_/, '');
-      throw new FerryError(
-        code in ERROR_CODES ? (code as ErrorCode) : 'TRANSIENT',
-        error?.message ?? `the relay answered ${response.status}`,
-        error?.hint,
+    if (!response.ok)
+      throw relayError(
+        (parsed as { error?: RelayErrorJson }).error,
+        'TRANSIENT',
+        `the relay answered ${response.status}`,
       );
-    }
     return parsed as T;
   }
 }

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, FerryError, relayUnreachable } from '@ferry/core';
+import { FerryError, type RelayErrorJson, relayError, relayUnreachable } from '@ferry/core';
 import { configDirOf, readLogin, sameRelay } from './session-file.js';
 
 /** A relay the CLI talks to, with the token `ferry login` saved for it. */
@@ -70,25 +70,4 @@ export async function apiCall<T>(
       `the relay answered ${response.status}`,
     );
   return parsed as T;
-}
-
-/** An error as the relay writes it (`FerryError.toJSON()`). */
-export interface RelayErrorJson {
-  code?: string;
-  message?: string;
-  hint?: string;
-}
-
-/** The relay's `{code, message, hint}` as the same FerryError here; an unknown code becomes `fallback`. */
-export function relayError(
-  error: RelayErrorJson | undefined,
-  fallback: ErrorCode,
-  message: string,
-): FerryError {
-  const code = (error?.code ?? '').replace(/^FERRY_/, '');
-  return new FerryError(
-    code in ERROR_CODES ? (code as ErrorCode) : fallback,
-    error?.message ?? message,
-    error?.hint,
-  );
 }

@@ -1,6 +1,13 @@
-import { type CliIo, FerryError, type Runner, readSecret } from '@ferry/core';
+import {
+  type CliIo,
+  FerryError,
+  type RelayErrorJson,
+  type Runner,
+  readSecret,
+  relayError,
+} from '@ferry/core';
 import { formatTime } from './format.js';
-import { apiCall, type RelayErrorJson, type RelayTarget, relayError, relayTarget } from './http.js';
+import { apiCall, type RelayTarget, relayTarget } from './http.js';
 
 interface Started {
   authorizeUrl: string;

@@ -37,7 +37,7 @@ const updateBody = objectSchema(
 );
 
 /** What the API shows of an account: never its options. */
-export function view(account: AccountRecord) {
+function view(account: AccountRecord) {
   return {
     name: account.name,
     provider: account.provider,
@@ -156,10 +156,18 @@ export async function addAccount(
   return record;
 }
 
-/** `{oauth: cloud}` for an rclone remote with an OAuth app of its own (see AccountRecord.oauth). */
-function oauthOf(provider: string, options: ProviderOptions): Pick<AccountRecord, 'oauth'> {
+/**
+ * The OAuth cloud and app of an rclone account whose remote names an app of its own (connected
+ * with the relay's sign-in, or pasted): what "Reconnect" signs in with. Undefined for any other.
+ */
+export function oauthClientOf(provider: string, options: Readonly<Record<string, unknown>>) {
   const remote = options.remoteConfig;
-  const found = provider === 'rclone' && typeof remote === 'string' ? oauthClientOfRemote(remote) : undefined;
+  return provider === 'rclone' && typeof remote === 'string' ? oauthClientOfRemote(remote) : undefined;
+}
+
+/** `{oauth: cloud}` for the record when the account has an OAuth app (see AccountRecord.oauth). */
+function oauthOf(provider: string, options: ProviderOptions): Pick<AccountRecord, 'oauth'> {
+  const found = oauthClientOf(provider, options);
   return found ? { oauth: found.cloud.id } : {};
 }
 

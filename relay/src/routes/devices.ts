@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { decryptJson } from '../secrets.js';
+import { accountKey } from './accounts.js';
 import type { RouteContext } from './context.js';
 import { requireDevice, requireUser } from './guard.js';
 import { nameParams, nameSchema, objectSchema, passwordSchema } from './schemas.js';
@@ -118,7 +119,7 @@ export function deviceRoutes(ctx: RouteContext) {
     );
     const containers = [];
     for (const container of mine) {
-      const account = await ctx.tables.accounts.get(`${user}/${container.account}`);
+      const account = await ctx.tables.accounts.get(accountKey(user, container.account));
       if (!account) continue;
       containers.push({
         name: container.name,

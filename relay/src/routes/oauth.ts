@@ -7,14 +7,13 @@ import {
   OAUTH_CLOUDS,
   type OAuthClient,
   type OAuthCloud,
-  oauthClientOfRemote,
   oauthCloud,
   rcloneRemoteForToken,
   readTokenResponse,
   tokenRequestBody,
 } from '@ferry/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { accountKey, addAccount, readAccount, updateAccount } from './accounts.js';
+import { accountKey, addAccount, oauthClientOf, readAccount, updateAccount } from './accounts.js';
 import type { RouteContext } from './context.js';
 import { requireUser } from './guard.js';
 import { nameSchema, objectSchema } from './schemas.js';
@@ -69,8 +68,8 @@ interface SignIn {
  * "Connect" for OAuth clouds: POST /api/oauth/start answers the cloud's sign-in URL; the cloud
  * sends the browser back to GET /api/oauth/callback, where the relay trades the code for a token
  * (PKCE) and saves the account — a new rclone account, or new credentials for an existing one
- * (reconnect) — through the same checks as any account: schema, one listing, encrypted at rest. The browser then lands on the panel's Accounts page with
- * `?oauth=connected` or `?oauth=failed`.
+ * (reconnect) — through the same checks as any account: schema, one listing, encrypted at rest.
+ * The browser then lands on the panel's Accounts page with `?oauth=connected` or `?oauth=failed`.
  *
  * The callback carries no session: the session cookie is SameSite=Strict, so a redirect from the
  * cloud's site does not bring it. The `state` does the work instead: 32 random bytes, made for
@@ -260,8 +259,7 @@ const pick = <K extends string>(key: K, value: string | undefined) =>
 /** The OAuth app a saved rclone account was connected with, for a reconnect. */
 async function savedClient(ctx: RouteContext, user: string, name: string) {
   const { record, options } = await readAccount(ctx, user, name);
-  const remote = typeof options.remoteConfig === 'string' ? options.remoteConfig : '';
-  const found = record.provider === 'rclone' ? oauthClientOfRemote(remote) : undefined;
+  const found = oauthClientOf(record.provider, options);
   if (!found)
     throw new FerryError(
       'BAD_INPUT',
