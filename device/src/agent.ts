@@ -152,13 +152,16 @@ export class DeviceAgent {
 
   /** Until the relay says the list changed (a held request), or `refreshMs` when it cannot say. */
   private async untilContainersMayChange(signal: AbortSignal): Promise<void> {
-    const refreshMs = this.options.timing?.refreshMs ?? REFRESH_MS;
-    try {
-      if (!this.options.containerChanges) throw new Error('no way to wait on the list');
-      await this.options.containerChanges(signal);
-    } catch {
-      await sleep(refreshMs, signal).catch(() => undefined);
+    const changes = this.options.containerChanges;
+    if (changes) {
+      try {
+        await changes(signal);
+        return;
+      } catch {
+        // The relay cannot say now (away, or no list yet): ask again after refreshMs.
+      }
     }
+    await sleep(this.options.timing?.refreshMs ?? REFRESH_MS, signal).catch(() => undefined);
   }
 
   private async pushLoop(): Promise<void> {
