@@ -88,6 +88,26 @@ export async function runFromProcess(): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  exitIfStuck();
+}
+
+/** How long a finished command may take to let go of its last sockets and timers. */
+const EXIT_GRACE_MS = 10_000;
+
+/**
+ * A command that returned exits when Node has nothing left to do. Something still open past the
+ * grace (a socket a library kept, a timer) would keep a stopped device or relay running until
+ * systemd kills it: name what is open, on stderr, and exit with the command's code. The timer is
+ * unref'd, so it never delays a clean exit.
+ */
+function exitIfStuck(): void {
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout');
+    process.stderr.write(
+      `ferry: still running ${EXIT_GRACE_MS / 1000} s after the command ended (open: ${open.join(', ') || 'nothing named'}); exiting (FERRY_INTERNAL)\n`,
+    );
+    process.exit(process.exitCode ?? 0);
+  }, EXIT_GRACE_MS).unref();
 }
 
 /**

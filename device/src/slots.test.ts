@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { Slots, sleep } from './slots.js';
 
 describe('Slots', () => {
+  it('refuses at once a take whose signal aborted before, even with a slot free', async () => {
+    const slots = new Slots(1);
+    const stop = new AbortController();
+    stop.abort(new Error('device stopping'));
+    await expect(slots.take(stop.signal)).rejects.toThrow('device stopping');
+    // The free slot was not taken by the refused call.
+    const release = await slots.take();
+    release();
+  });
+
   it('hands out at most `size` slots and serves waiters in arrival order', async () => {
     const slots = new Slots(2);
     const a = await slots.take();

@@ -11,6 +11,8 @@ export class Slots {
   }
 
   async take(signal?: AbortSignal): Promise<() => void> {
+    // An abort that came first refuses at once, whether a slot is free or not.
+    signal?.throwIfAborted();
     if (this.free > 0) {
       this.free--;
       return this.releaser();

@@ -106,7 +106,7 @@ export class ContainerWorker {
             this.options.reporter.error(this.source.name, error),
           );
           this.options.reporter.idle();
-          await this.idle(index, this.waitBeforeNextPass(), signal);
+          await untilDocUpdate(index, this.waitBeforeNextPass(), signal);
         }
       }
     } finally {
@@ -234,8 +234,8 @@ export class ContainerWorker {
     if (due.length === 0) return false;
 
     const groupWork = new AbortController();
-    const stop = () => groupWork.abort(signal.reason);
-    signal.addEventListener('abort', stop, { once: true });
+    // linkAbort, not addEventListener alone: a signal that aborted before this line must count too.
+    const unlinkStop = linkAbort(groupWork, [signal]);
     const inFlight = new Map<string, AbortController>();
     let changed = false;
     const onChange = (event: Y.YMapEvent<StoredEntry>) => {
@@ -281,7 +281,7 @@ export class ContainerWorker {
       // finish or abort before the group's docs are let go, so no receipt lands after that.
       await Promise.allSettled(tasks);
       entries.unobserve(onChange);
-      signal.removeEventListener('abort', stop);
+      unlinkStop();
     }
     if (changed) throw new GroupChanged(`group ${group} of ${this.source.name} changed`);
     return true;
@@ -467,21 +467,26 @@ export class ContainerWorker {
     this.setAside.set(entry.path, clock() + (this.options.setAsideMs ?? 300_000));
     reporter.error(this.source.name, error, entry.path);
   }
+}
 
-  /** Waits for the crawler to change the container (index doc) or for the timeout. */
-  idle(index: Y.Doc, ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        index.off('update', finish);
-        signal.removeEventListener('abort', finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      index.on('update', finish);
-      signal.addEventListener('abort', finish, { once: true });
-    });
-  }
+/**
+ * Until the doc changes (the crawler edited the container's index), `ms` pass, or the signal
+ * aborts — also when it aborted before the call: a stop that lands while the worker sweeps part
+ * files, just before it waits, must not wait out the idle recheck (a minute).
+ */
+export function untilDocUpdate(doc: Y.Doc, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      doc.off('update', finish);
+      signal.removeEventListener('abort', finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    doc.on('update', finish);
+    signal.addEventListener('abort', finish, { once: true });
+  });
 }
 
 function dueNow(doc: Y.Doc, device: string, setAside: Map<string, number>, now: number): Entry[] {

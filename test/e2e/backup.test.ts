@@ -9,6 +9,7 @@ import {
   FerryProcess,
   ferryOk,
   relayUrlOf,
+  stopAll,
   treeOf,
   until,
 } from './harness.js';
@@ -49,9 +50,7 @@ describe('relay + device + local account, real processes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await device?.stop();
-    await relay?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stopAll(device, relay).finally(() => rm(dir, { recursive: true, force: true }));
   });
 
   async function container(): Promise<ContainerStatus> {

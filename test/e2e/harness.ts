@@ -40,6 +40,9 @@ export async function ferryOk(args: string[], env: Record<string, string> = {}):
   return result.stdout;
 }
 
+/** A stop that takes longer is a bug (a close that waits on something that never comes). */
+const STOP_WITHIN_MS = 20_000;
+
 /** A long-running `ferry` process (relay, device) whose output lines can be waited for. */
 export class FerryProcess {
   readonly child: ChildProcess;
@@ -97,7 +100,20 @@ export class FerryProcess {
   /** SIGTERM and wait: the exit code of a clean stop. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), STOP_WITHIN_MS);
+    });
+    const code = await Promise.race([this.exited, stuck]);
+    clearTimeout(timer);
+    if (code === 'stuck') {
+      await this.kill();
+      throw new Error(`still running ${STOP_WITHIN_MS} ms after SIGTERM; output:\n${this.tail()}`);
+    }
+    // The CLI's own watchdog: the command ended but something it opened kept the process alive.
+    if (this.output.some((line) => line.includes('after the command ended')))
+      throw new Error(`the process did not let go after stopping:\n${this.tail()}`);
+    return code;
   }
 
   /** SIGKILL: no chance to clean up, as a power cut. */
@@ -105,6 +121,16 @@ export class FerryProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/**
+ * Stops each process in turn (devices before their relay, so their last edits reach it), every
+ * one even when an earlier stop fails; then throws the first failure.
+ */
+export async function stopAll(...processes: (FerryProcess | undefined)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const process of processes) await process?.stop().catch((error: unknown) => failures.push(error));
+  if (failures.length > 0) throw failures[0];
 }
 
 /** `relay listening` is a pino JSON line carrying the URL actually bound. */

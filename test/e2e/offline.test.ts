@@ -10,6 +10,7 @@ import {
   FerryProcess,
   ferryOk,
   relayUrlOf,
+  stopAll,
   treeOf,
   until,
 } from './harness.js';
@@ -48,8 +49,7 @@ describe('relay stopped mid-run (real processes, memory account with 429 storms)
   let dir = '';
 
   afterAll(async () => {
-    for (const process of processes) await process.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stopAll(...processes).finally(() => dir && rm(dir, { recursive: true, force: true }));
   });
 
   it('finishes without the relay and delivers the receipts after its restart', async () => {
