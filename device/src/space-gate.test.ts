@@ -10,7 +10,11 @@ import { SpaceGate } from './space-gate.js';
 
 const MIN = 1_000_000;
 
-function gate(faults: DiskFaults, clock: () => number = Date.now) {
+function gate(
+  faults: DiskFaults,
+  clock: () => number = Date.now,
+  timing: { recheckMs?: number; activeCheckMs?: number } = {},
+) {
   const lines: string[] = [];
   const doc = new Y.Doc({ guid: deviceDocName('dev1') });
   const reporter = new Reporter({ clock, log: (line) => lines.push(line), intervalMs: 1 });
@@ -19,8 +23,8 @@ function gate(faults: DiskFaults, clock: () => number = Date.now) {
     disk: faultyDisk(nodeDisk, faults),
     diskRoot: tmpdir(),
     minFreeBytes: MIN,
-    recheckMs: 5,
-    activeCheckMs: 5,
+    recheckMs: timing.recheckMs ?? 5,
+    activeCheckMs: timing.activeCheckMs ?? 5,
     reporter,
     clock,
   });
@@ -92,6 +96,20 @@ describe('SpaceGate', () => {
     now += 5;
     await open;
     expect(status()?.state).toBe('active');
+  });
+
+  it('the periodic check of an Active disk stands down once a write is refused, and says nothing', async () => {
+    // A long recheck: only the periodic check (every 5 ms) could write the status meanwhile.
+    const { space, status } = gate({ freeBytes: 5 * MIN }, () => 1_000, { recheckMs: 60_000 });
+    await space.ensure(new AbortController().signal);
+    space.reportFull();
+    const stop = new AbortController();
+    const open = space.ensure(stop.signal);
+    expect(await settles(open, 60)).toBe(false);
+    expect(status()?.state).toBe('inactive');
+    expect(space.ok).toBe(false);
+    stop.abort(new Error('device stopping'));
+    await expect(open).rejects.toThrow('device stopping');
   });
 
   it('an abort ends the wait', async () => {

@@ -84,6 +84,10 @@ export class SpaceGate {
   private goLow(): void {
     this.low = true;
     this.inFlight.abort(new Error('disk below --min-free'));
+    // The periodic check is for an Active disk: while low, ensure() watches and reports, and the
+    // check must not say Active over a write the disk just refused (statfs may still show room).
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   close(): void {
@@ -96,6 +100,7 @@ export class SpaceGate {
       this.timer = undefined;
       try {
         const free = await this.freeBytes();
+        if (this.low) return; // gone low while statfs ran: ensure() has it now
         if (free < this.options.minFreeBytes) {
           this.options.reporter.space('inactive', free, this.options.minFreeBytes);
           this.goLow();
@@ -104,7 +109,7 @@ export class SpaceGate {
           this.arm();
         }
       } catch {
-        this.arm();
+        if (!this.low) this.arm();
       }
     }, this.options.activeCheckMs ?? 30_000);
     this.timer.unref();
