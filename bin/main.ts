@@ -102,7 +102,8 @@ const EXIT_GRACE_MS = 10_000;
  */
 function exitIfStuck(): void {
   setTimeout(() => {
-    const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout');
+    // This timer is unref'd, so it is not among them: a 'Timeout' listed is one the command left.
+    const open = process.getActiveResourcesInfo();
     process.stderr.write(
       `ferry: still running ${EXIT_GRACE_MS / 1000} s after the command ended (open: ${open.join(', ') || 'nothing named'}); exiting (FERRY_INTERNAL)\n`,
     );
