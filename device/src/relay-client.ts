@@ -1,4 +1,5 @@
 import { FerryError, type RelayErrorJson, relayError, relayUnreachable } from '@ferry/core';
+import { linkAbort } from './abort-link.js';
 import type { DeviceContainer } from './agent.js';
 
 export interface ContainerList {
@@ -53,6 +54,21 @@ export class RelayClient {
     body?: unknown,
     limits: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<T> {
+    // linkAbort, not AbortSignal.any: the caller's signal is the device's long-lived stop signal,
+    // and a wait on the container list is made every 25 s (abort-link.ts tells the leak).
+    const abort = new AbortController();
+    const unlink = linkAbort(abort, [
+      AbortSignal.timeout(limits.timeoutMs ?? 15_000),
+      ...(limits.signal ? [limits.signal] : []),
+    ]);
+    try {
+      return await this.send<T>(method, path, body, abort.signal);
+    } finally {
+      unlink();
+    }
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, signal: AbortSignal): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
@@ -62,9 +78,7 @@ export class RelayClient {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: limits.signal
-          ? AbortSignal.any([limits.signal, AbortSignal.timeout(limits.timeoutMs ?? 15_000)])
-          : AbortSignal.timeout(limits.timeoutMs ?? 15_000),
+        signal,
       });
     } catch (error) {
       throw relayUnreachable(this.baseUrl, error);
