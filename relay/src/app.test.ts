@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PAIRING_TTL_MS } from './auth/auth.js';
 import { apiTables } from './db.js';
 import { accessLookups } from './lookups.js';
-import { type TestRelay, testRelay } from './testing.js';
+import { type TestRelay, testProvider, testRelay } from './testing.js';
 
 let relay: TestRelay;
 
@@ -333,6 +333,45 @@ describe('accounts', () => {
     const stored = await relay.db.level.sublevel('accounts', { valueEncoding: 'utf8' }).values().all();
     expect(stored.join()).not.toContain('"good"');
     expect((await addAccount(token, 'box')).status).toBe(409);
+  });
+
+  it('marks an account whose rclone remote names an OAuth app of its own, and the mark follows the options', async () => {
+    // The relay's bookkeeping only: a stand-in named rclone whose listing works (a real drive
+    // remote would need Google); the sign-in itself is relay/src/routes/oauth.test.ts.
+    await relay.close();
+    relay = await testRelay({
+      providers: [
+        testProvider,
+        {
+          ...testProvider,
+          name: 'rclone',
+          options: [
+            { key: 'remote', type: 'string', required: true, help: 'remote name' },
+            { key: 'remoteConfig', type: 'secret', required: true, help: 'the remote' },
+          ],
+          create: (options) => testProvider.create({ root: '/r', token: 'good', pin: 'k', ...options }),
+        },
+      ],
+    });
+    const token = await userToken('alice');
+    const driveRemote = 'type = drive\nclient_id = my-app\nclient_secret = s3cret\ntoken = {}\n';
+    const added = await call('POST', '/api/accounts', {
+      token,
+      body: { name: 'gdrive', provider: 'rclone', options: { remote: 'gdrive', remoteConfig: driveRemote } },
+    });
+    expect(added.body).toMatchObject({ name: 'gdrive', oauth: 'drive' });
+    const pasted = await call('PATCH', '/api/accounts/gdrive', {
+      token,
+      body: { options: { remoteConfig: 'type = local\n' } },
+    });
+    expect(pasted.status).toBe(200);
+    expect(pasted.body.oauth).toBeUndefined();
+    const back = await call('PATCH', '/api/accounts/gdrive', {
+      token,
+      body: { options: { remoteConfig: driveRemote } },
+    });
+    expect(back.body.oauth).toBe('drive');
+    expect((await call('GET', '/api/accounts', { token })).body.accounts[0].oauth).toBe('drive');
   });
 
   it('refuses an unknown provider, a missing option, a refused listing and a silent provider', async () => {

@@ -185,8 +185,8 @@ export async function readAccount(
 /**
  * New credentials or settings for an account in place ("reconnect"): the options given replace
  * the saved ones of the same key (null drops one), the others stay. The result is checked by the
- * provider's schema and one listing like a new account; only then saved, and "needs attention"
- * is cleared.
+ * provider's schema and one listing like a new account; only then saved, "needs attention"
+ * cleared and the OAuth mark derived again.
  */
 export async function updateAccount(
   ctx: RouteContext,
@@ -213,10 +213,12 @@ export async function updateAccount(
         `account '${name}' changed while its options were checked`,
         'try again',
       );
-    const { needsAttention: _fixed, ...rest } = current;
+    // The OAuth mark follows the new options: a remote pasted over a connected one may name no app.
+    const { needsAttention: _fixed, oauth: _before, ...rest } = current;
     const updated: AccountRecord = {
       ...rest,
       options: encryptJson(ctx.secretKey, { ...options, ...learned }),
+      ...oauthOf(factory.name, options),
     };
     await ctx.tables.accounts.put(accountKey(user, name), updated);
     ctx.changes.notify(user);
