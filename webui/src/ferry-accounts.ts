@@ -13,14 +13,10 @@ import { formatExact } from './format.js';
 import type { OAuthResult } from './oauth-result.js';
 import './ferry-oauth-connect.js';
 import { AUTH_FIX, accountProblems, deviceWatch } from './live/device-watch.js';
-import { refusalText } from './refusal.js';
+import { asRefusal, refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 type OptionValue = string | number | boolean;
-
-function asRefusal(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
-}
 
 const describeRefusal = (refusal: ApiError): string =>
   `${refusal.message}${refusal.hint ? ` (${refusal.hint})` : ''}`;

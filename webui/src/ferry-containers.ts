@@ -9,6 +9,7 @@ import {
   deviceTitle,
   type NewContainer,
 } from './api.js';
+import { asRefusal } from './refusal.js';
 import { shared } from './styles.js';
 import './ferry-container-card.js';
 import './ferry-folder-picker.js';
@@ -109,8 +110,7 @@ export class FerryContainers extends LitElement {
       this.browsing = undefined;
       this.dispatchEvent(new CustomEvent('ferry-changed', { bubbles: true, composed: true }));
     } catch (error) {
-      const refusal =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+      const refusal = asRefusal(error);
       const id = containerField(refusal, input);
       const message = `${refusal.message}${refusal.hint ? ` (${refusal.hint})` : ''}`;
       if (id) this.fieldError = { id, text: message };

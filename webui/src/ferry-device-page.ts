@@ -1,10 +1,10 @@
 import { html, LitElement, nothing } from 'lit';
-import { ApiError } from './api.js';
+import type { ApiError } from './api.js';
 import { type BindField, bindErrorField, DeviceApi, type DevicePageState } from './device-api.js';
 import { formatBytes, formatSpeed, formatWhen } from './format.js';
 import { shared } from './styles.js';
 import './ferry-progress-bar.js';
-import { refusalText } from './refusal.js';
+import { asRefusal, refusalText } from './refusal.js';
 
 /** The device's own loopback state: cheap to ask, so a plain poll is enough here. */
 const REFRESH_MS = 2_000;
@@ -67,8 +67,7 @@ export class FerryDevicePage extends LitElement {
       this.view = await this.api.state();
       this.unreachable = undefined;
     } catch (error) {
-      this.unreachable =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the device answered badly');
+      this.unreachable = asRefusal(error, 'the device answered badly');
     }
     if (this.connected) this.timer = setTimeout(() => void this.refresh(), REFRESH_MS);
   }
@@ -87,8 +86,7 @@ export class FerryDevicePage extends LitElement {
       await this.api.bind(user, password, device);
       await this.refresh();
     } catch (error) {
-      this.error =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+      this.error = asRefusal(error);
       this.errorField = bindErrorField(this.error, { user, device });
     } finally {
       // The password is not kept in the page, bound or not.

@@ -1,6 +1,6 @@
 import { html, LitElement } from 'lit';
-import { type Api, ApiError, type FolderListing } from './api.js';
-import { refusalText } from './refusal.js';
+import type { Api, ApiError, FolderListing } from './api.js';
+import { asRefusal, refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 /** 'Photos/2024' → 'Photos' ('' above a top folder). */
@@ -57,8 +57,7 @@ export class FerryFolderPicker extends LitElement {
     } catch (error) {
       if (request !== this.request) return;
       this.listing = undefined;
-      this.error =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+      this.error = asRefusal(error);
     } finally {
       if (request === this.request) this.loading = false;
     }

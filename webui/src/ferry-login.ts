@@ -1,6 +1,6 @@
 import { html, LitElement } from 'lit';
 import { type Api, ApiError } from './api.js';
-import { refusalText } from './refusal.js';
+import { asRefusal, refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 /**
@@ -47,8 +47,7 @@ export class FerryLogin extends LitElement {
         new CustomEvent('ferry-logged-in', { detail: { user: answer.user }, bubbles: true }),
       );
     } catch (error) {
-      this.error =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+      this.error = asRefusal(error);
     } finally {
       this.busy = false;
     }

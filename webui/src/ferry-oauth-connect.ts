@@ -1,7 +1,7 @@
 import { css, html, LitElement } from 'lit';
 import { type Api, ApiError, type OAuthCloudInfo } from './api.js';
 import { callbackUrl } from './oauth-result.js';
-import { refusalText } from './refusal.js';
+import { asRefusal, refusalText } from './refusal.js';
 import { shared } from './styles.js';
 
 /**
@@ -73,8 +73,7 @@ export class FerryOAuthConnect extends LitElement {
       });
       location.assign(authorizeUrl);
     } catch (error) {
-      this.error =
-        error instanceof ApiError ? error : new ApiError(0, 'FERRY_INTERNAL', 'the request failed');
+      this.error = asRefusal(error);
       this.busy = false;
     }
   }
