@@ -95,7 +95,7 @@ export function tokenRequestBody(
   client: OAuthClient,
   grant: { code: string; redirectUri: string; codeVerifier: string },
 ): URLSearchParams {
-  const body = new URLSearchParams({
+  return new URLSearchParams({
     grant_type: 'authorization_code',
     code: grant.code,
     redirect_uri: grant.redirectUri,
@@ -103,7 +103,6 @@ export function tokenRequestBody(
     client_secret: client.clientSecret,
     code_verifier: grant.codeVerifier,
   });
-  return body;
 }
 
 export interface OAuthToken {

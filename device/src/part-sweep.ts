@@ -11,7 +11,10 @@ export interface PartSweep {
   reporter: Reporter;
 }
 
-/** Whether `path` lies strictly inside `root` (no `..` way out, not `root` itself). */
+/**
+ * Whether `path` lies strictly inside `root` (no `..` way out, not `root` itself). `..foo` or `...`
+ * is a plain name inside the root; only a first segment of exactly `..` climbs out.
+ */
 export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);

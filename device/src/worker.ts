@@ -516,7 +516,6 @@ function joinCloud(folder: string, path: string): string {
   return base === '' ? path : `${base}/${path}`;
 }
 
-/** `..foo` or `...` is a plain name inside the root; only a first segment of exactly `..` climbs out. */
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type CliIo,
   FerryError,
@@ -62,7 +63,8 @@ async function signInAndWait(target: RelayTarget, io: CliIo, body: Record<string
   );
   const path = `/api/oauth/sign-ins/${encodeURIComponent(started.signIn)}`;
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, SIGN_IN_POLL_MS));
+    // Cut short by Ctrl-C, which the check below then reports.
+    await delay(SIGN_IN_POLL_MS, undefined, { signal: io.signal }).catch(() => undefined);
     if (io.signal.aborted) {
       io.stderr.write(
         'stopped waiting; a sign-in finished in the browser still saves the account (ferry account list)\n',
