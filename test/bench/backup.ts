@@ -9,7 +9,9 @@ import {
   type ContainerStatus,
   FerryProcess,
   ferryOk,
+  pairingCode,
   relayUrlOf,
+  stopAll,
   treeOf,
   until,
 } from '../e2e/harness.js';
@@ -119,7 +121,7 @@ export const backupBench: BenchModule = {
       const ferryRun = async (run: number, parallel: string): Promise<number> => {
         const disk = join(dir, `ferry-disk-${run}`);
         const name = `bench-${run}`;
-        const code = /\b([A-Z0-9]{4}-[A-Z0-9]{4})\b/.exec(await ferryOk(['pair'], env))?.[1] as string;
+        const code = await pairingCode(env);
         const deviceArgs = ['device', '--relay', url, '--disk', disk, '--name', name, '--port', '0'];
         const deviceEnv = { ...env, FERRY_MIN_FREE: '1MB', FERRY_PARALLEL: parallel };
         device = new FerryProcess([...deviceArgs, '--pair', code], deviceEnv);
@@ -249,10 +251,10 @@ export const backupBench: BenchModule = {
         '(`minIntervalMs`, default 0) and limits concurrency per account instead.',
       ].join('\n');
     } finally {
-      await device?.stop();
-      await relay?.stop();
-      await dav?.stop();
-      await rm(dir, { recursive: true, force: true });
+      await stopAll(device, relay).finally(async () => {
+        await dav?.stop();
+        await rm(dir, { recursive: true, force: true });
+      });
     }
   },
 };

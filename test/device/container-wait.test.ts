@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RelayClient } from '../../device/src/relay-client.js';
 import { type TestRelay, testRelay } from '../../relay/src/testing.js';
+import { waitFor } from './rig.js';
 
 /**
  * The device's client against a listening relay: a wait on the container list it holds ends when
@@ -37,10 +38,8 @@ describe('a device waiting on its container list', () => {
     return text ? JSON.parse(text) : undefined;
   }
 
-  async function untilWaiting(count: number) {
-    for (let i = 0; i < 500 && relay.changes.size !== count; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(relay.changes.size).toBe(count);
-  }
+  const untilWaiting = (count: number) =>
+    waitFor(() => relay.changes.size === count, `${count} requests waiting on the relay`, 5_000);
 
   async function pairedClient(): Promise<RelayClient> {
     const { code } = await api('POST', '/api/pairing-codes');

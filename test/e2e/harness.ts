@@ -40,6 +40,14 @@ export async function ferryOk(args: string[], env: Record<string, string> = {}):
   return result.stdout;
 }
 
+/** `ferry pair`: the pairing code it prints (the test fails with its output when there is none). */
+export async function pairingCode(env: Record<string, string>): Promise<string> {
+  const printed = await ferryOk(['pair'], env);
+  const code = /\b([A-Z0-9]{4}-[A-Z0-9]{4})\b/.exec(printed)?.[1];
+  if (code === undefined) throw new Error(`ferry pair printed no pairing code:\n${printed}`);
+  return code;
+}
+
 /** A stop that takes longer is a bug (a close that waits on something that never comes). */
 const STOP_WITHIN_MS = 20_000;
 

@@ -9,6 +9,7 @@ import {
   type ContainerStatus,
   FerryProcess,
   ferryOk,
+  pairingCode,
   relayUrlOf,
   stopAll,
   treeOf,
@@ -68,7 +69,7 @@ describe('relay stopped mid-run (real processes, memory account with 429 storms)
     const url = await relayUrlOf(relay);
     await ferryOk(['login', '--relay', url, '--user', 'alice'], env);
     await ferryOk(['account', 'add', 'synthetic', '--provider', 'memory', ...ACCOUNT], env);
-    const code = /\b([A-Z0-9]{4}-[A-Z0-9]{4})\b/.exec(await ferryOk(['pair'], env))?.[1] as string;
+    const code = await pairingCode(env);
     const device = new FerryProcess(
       ['device', '--relay', url, '--disk', disk, '--name', 'pi', '--pair', code, '--port', '0'],
       { ...env, FERRY_MIN_FREE: '1MB', FERRY_PARALLEL: '1' },

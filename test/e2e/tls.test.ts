@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../../relay/src/testing.js';
-import { FerryProcess, ferry, ferryOk, relayUrlOf, stopAll, treeOf, until } from './harness.js';
+import { FerryProcess, ferry, ferryOk, pairingCode, relayUrlOf, stopAll, treeOf, until } from './harness.js';
 
 /**
  * The relay on https (`--tls-cert`/`--tls-key`, a self-signed certificate made by openssl), the CLI
@@ -49,7 +49,7 @@ describe('relay over https with a device, real processes', () => {
 
     await ferryOk(['login', '--relay', url, '--user', 'alice'], env);
     await ferryOk(['account', 'add', 'home', '--provider', 'local', '--set', `root=${source}`], env);
-    const code = /\b([A-Z0-9]{4}-[A-Z0-9]{4})\b/.exec(await ferryOk(['pair'], env))?.[1] as string;
+    const code = await pairingCode(env);
     const disk = join(dir, 'disk');
     device = new FerryProcess(
       ['device', '--relay', url, '--disk', disk, '--name', 'pi', '--pair', code, '--port', '0'],

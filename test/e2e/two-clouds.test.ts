@@ -11,6 +11,7 @@ import {
   type ContainerStatus,
   FerryProcess,
   ferryOk,
+  pairingCode,
   relayUrlOf,
   treeOf,
   until,
@@ -217,11 +218,9 @@ describe('relay + device: a WebDAV server and an S3 bucket into one disk', () =>
         ],
         env,
       );
-      const pairing = await ferryOk(['pair'], env);
-      const code = /\b([A-Z0-9]{4}-[A-Z0-9]{4})\b/.exec(pairing)?.[1];
-      expect(code, pairing).toBeDefined();
+      const code = await pairingCode(env);
       device = new FerryProcess(
-        ['device', '--relay', url, '--disk', disk, '--name', 'pi', '--pair', code as string, '--port', '0'],
+        ['device', '--relay', url, '--disk', disk, '--name', 'pi', '--pair', code, '--port', '0'],
         { ...env, FERRY_MIN_FREE: '1MB', FERRY_PARALLEL: '4' },
       );
       await device.waitFor(/bound this disk as device pi of user alice/);
